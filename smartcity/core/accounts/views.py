@@ -1,0 +1,81 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from smartcity.core import privacy
+from smartcity.core.accounts import services
+from smartcity.core.accounts.forms import ApiTokenForm, DeleteAccountForm, ProfileForm
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect("accounts:profile")
+        response.set_cookie("django_language", request.user.language, samesite="Lax")
+        return response
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def export_data(request):
+    data = privacy.export_user_data(request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    filename = f"smartcity-meine-daten-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def delete_account(request):
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.delete_account(request)
+        messages.success(request, _("Your account and your personal data have been deleted."))
+        return redirect("core:home")
+    return render(
+        request,
+        "accounts/delete.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def api_tokens(request):
+    form = ApiTokenForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_secret = services.issue_token(request.user, form.cleaned_data["name"])
+        form = ApiTokenForm()
+    context = {
+        "form": form,
+        "tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
+        "new_secret": new_secret,
+    }
+    return render(request, "accounts/tokens.html", context)
+
+
+@login_required
+@require_POST
+def revoke_api_token(request, token_id: int):
+    if services.revoke_token(request.user, token_id):
+        messages.success(request, _("The token has been revoked."))
+    else:
+        messages.error(request, _("This token does not exist or was already revoked."))
+    return redirect("accounts:api_tokens")

@@ -1,0 +1,13 @@
+from django.conf import settings
+
+from smartcity.core.permissions import is_platform_admin, is_staff_member
+
+
+def platform(request):
+    user = getattr(request, "user", None)
+    return {
+        "is_staff_member": is_staff_member(user) or is_platform_admin(user),
+        "is_platform_admin": is_platform_admin(user),
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }

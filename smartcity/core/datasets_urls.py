@@ -1,0 +1,5 @@
+from django.shortcuts import render
+from django.urls import path
+
+app_name = "datasets"
+urlpatterns = [path("", lambda r: render(r, "base.html"), name="index")]

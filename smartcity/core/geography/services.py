@@ -1,0 +1,2 @@
+def areas_geojson() -> dict:
+    return {"type": "FeatureCollection", "features": []}
