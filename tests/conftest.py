@@ -26,7 +26,10 @@ def department(db):
 @pytest.fixture
 def other_department(db):
     return Organisation.objects.create(
-        name="Straßen- und Tiefbauamt", short_name="STA", slug="sta", kind=Organisation.Kind.DEPARTMENT
+        name="Straßen- und Tiefbauamt",
+        short_name="STA",
+        slug="sta",
+        kind=Organisation.Kind.DEPARTMENT,
     )
 
 
@@ -64,3 +67,13 @@ def users(citizen, staff, department_admin, platform_admin):
         "department_admin": department_admin,
         "platform_admin": platform_admin,
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -39,18 +39,22 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartcity.config.settings")
     command = argv[1] if len(argv) > 1 else "help"
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        sys.exit(f"smartcity: configuration error: {error}")
     if command == "serve":
         _serve(argv[2:])
         return
-    import django
-
-    django.setup()
     if command == "worker":
         _worker(argv[2:])
         return
     from django.core.management import execute_from_command_line
 
-    if not command.startswith("-"):
+    if len(argv) > 1 and not command.startswith("-"):
         argv[1] = command.replace("-", "_")
     execute_from_command_line(argv)
 

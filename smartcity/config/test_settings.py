@@ -10,8 +10,8 @@ import tempfile
 os.environ.setdefault("SMARTCITY_ENV", "test")
 os.environ.setdefault("TASKS_BACKEND", "immediate")
 
-from smartcity.config.settings import *  # noqa: E402, F403
-from smartcity.config.settings import TASKS  # noqa: E402
+from smartcity.config.settings import *  # noqa: F403
+from smartcity.config.settings import TASKS
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

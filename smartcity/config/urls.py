@@ -22,7 +22,11 @@ urlpatterns = [
 if not settings.PRODUCTION:
     # Uploaded files in development; production serves MEDIA_ROOT from the web server or S3.
     urlpatterns.append(
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
     )
 
 handler400 = "smartcity.core.errors.bad_request"

@@ -16,8 +16,66 @@ from smartcity.core.datasets_api import router as datasets_router
 from smartcity.core.geography.api import router as geography_router
 from smartcity.core.notifications.api import router as notifications_router
 
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                            "msg": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                    },
+                },
+            ]
+        }
+    },
+}
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input; `detail` says what and where.",
+    "401": "Authentication required.",
+    "403": "Not allowed for this user.",
+    "404": "No such object.",
+}
 
-api = NinjaAPI(
+
+class PlatformAPI(NinjaAPI):
+    """Documents the platform's common error responses on every operation."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                codes = ["400"]
+                if operation.get("security"):
+                    codes += ["401", "403"]
+                if "{" in path:
+                    codes.append("404")
+                for code in codes:
+                    operation["responses"].setdefault(
+                        code,
+                        {
+                            "description": _ERROR_DESCRIPTIONS[code],
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    )
+        return schema
+
+
+api = PlatformAPI(
     title="Smart City Dresden API",
     version="1.0",
     description=(
@@ -50,7 +108,11 @@ def unauthenticated(request, exc):
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
     items = [
-        {"loc": list(error.get("loc", [])), "msg": error.get("msg", ""), "type": error.get("type", "")}
+        {
+            "loc": list(error.get("loc", [])),
+            "msg": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
         for error in exc.errors
     ]
     return api.create_response(request, {"detail": items}, status=400)

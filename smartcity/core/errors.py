@@ -36,7 +36,9 @@ def error_response(request, status: int, reason: str | None = None):
 
 def _reason(exception) -> str | None:
     message = str(exception) if exception is not None else ""
-    return message if message and not message.startswith(("<", "{")) and len(message) < 300 else None
+    return (
+        message if message and not message.startswith(("<", "{")) and len(message) < 300 else None
+    )
 
 
 def bad_request(request, exception=None):

@@ -13,7 +13,7 @@ def check_database() -> dict:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+    except Exception as error:
         return {"status": "error", "error": type(error).__name__, "vendor": connection.vendor}
     return {
         "status": "ok",
@@ -44,7 +44,7 @@ def check_task_queue() -> dict:
             queue = django_rq.get_queue("default")
             return {"status": "ok", "backend": backend, "waiting": queue.count}
         return {"status": "ok", "backend": backend, "waiting": 0}
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return {"status": "error", "backend": backend, "error": type(error).__name__}
 
 

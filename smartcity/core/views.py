@@ -31,7 +31,9 @@ def accessibility(request):
 
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
 def accessibility_feedback(request):
-    form = AccessibilityFeedbackForm(request.POST or None, initial={"page_url": request.GET.get("page", "")})
+    form = AccessibilityFeedbackForm(
+        request.POST or None, initial={"page_url": request.GET.get("page", "")}
+    )
     if request.method == "POST" and form.is_valid():
         services.submit_accessibility_feedback(form)
         messages.success(request, _("Thank you. We have received your report and will reply."))

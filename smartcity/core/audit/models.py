@@ -56,7 +56,9 @@ class AuditEntry(models.Model):
         ordering = ["-timestamp", "-id"]
 
     def __str__(self):
-        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+        return (
+            f"{self.timestamp:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

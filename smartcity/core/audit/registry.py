@@ -13,6 +13,7 @@ from smartcity.core.audit.context import current_actor, current_request_path
 from smartcity.core.audit.models import AuditEntry
 
 MASKED = "••••"
+MASKED_CHANGED = "•••• (changed)"
 _registered: dict[type, dict] = {}
 
 
@@ -60,6 +61,11 @@ def _remember_before(sender, instance, raw=False, **kwargs):
         return
     previous = sender._default_manager.filter(pk=instance.pk).first() if instance.pk else None
     instance._audit_before = snapshot(previous, **_options(sender)) if previous else None
+    instance._audit_masked_changed = [
+        name
+        for name in _options(sender)["masked"]
+        if previous is not None and getattr(previous, name) != getattr(instance, name)
+    ]
 
 
 def _record_save(sender, instance, created, raw=False, **kwargs):
@@ -67,6 +73,9 @@ def _record_save(sender, instance, created, raw=False, **kwargs):
         return
     before = getattr(instance, "_audit_before", None)
     after = snapshot(instance, **_options(sender))
+    # A masked value is never shown, but its change must still be visible in the log.
+    for name in getattr(instance, "_audit_masked_changed", ()):
+        after[name] = MASKED_CHANGED
     if not created and before == after:
         return
     action = AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE

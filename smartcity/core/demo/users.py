@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from smartcity.core.accounts.models import Membership, User
 from smartcity.core.demo.organisations import organisation
 
-DEMO_PASSWORD = "demo-dresden-2026"
+DEMO_PASSWORD = "demo-dresden-2026"  # noqa: S105 - public by design, documented in README
 
 # (e-mail, display name, role, organisation short name)
 DEMO_USERS = [
@@ -32,7 +32,9 @@ def load() -> str:
             Membership.objects.update_or_create(
                 user=user,
                 organisation=organisation(org),
-                defaults={"role": Membership.Role.ADMIN if role == "admin" else Membership.Role.STAFF},
+                defaults={
+                    "role": Membership.Role.ADMIN if role == "admin" else Membership.Role.STAFF
+                },
             )
     return f"{len(DEMO_USERS)} demo users (password: {DEMO_PASSWORD})"
 
