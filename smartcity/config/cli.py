@@ -31,8 +31,12 @@ def _worker(args: list[str]) -> None:
     from django.conf import settings
     from django.core.management import execute_from_command_line
 
-    command = "rqworker" if settings.TASKS_BACKEND == "rq" else "db_worker"
-    execute_from_command_line(["smartcity", command, *args])
+    if settings.TASKS_BACKEND == "rq":
+        # RQ must rebuild jobs with django-tasks' job class to run the task functions.
+        command = ["rqworker", "--job-class", "django_tasks_rq.backend.Job", *(args or ["default"])]
+    else:
+        command = ["db_worker", *args]
+    execute_from_command_line(["smartcity", *command])
 
 
 def main(argv: list[str] | None = None) -> None:
