@@ -1,10 +1,8 @@
 """Use cases of the platform shell."""
 
-from django.conf import settings
-from django.core.mail import send_mail
-
 from smartcity.core.accounts.models import Organisation
 from smartcity.core.geography.services import areas_geojson
+from smartcity.core.tasks import send_accessibility_feedback
 
 
 def home_context() -> dict:
@@ -17,10 +15,5 @@ def staff_context(user, organisation_ids: set[int]) -> dict:
 
 def submit_accessibility_feedback(form):
     feedback = form.save()
-    send_mail(
-        "Barriere gemeldet / accessibility feedback",
-        f"{feedback.page_url}\n\n{feedback.description}\n\n{feedback.name} <{feedback.email}>",
-        None,
-        [settings.ACCESSIBILITY_CONTACT_EMAIL],
-    )
+    send_accessibility_feedback.enqueue(feedback.pk)
     return feedback

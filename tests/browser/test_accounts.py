@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -51,7 +52,9 @@ def test_login_and_logout(page):
 def test_wrong_password_shows_an_error(page):
     make_user("buerger@example.org")
     login(page, "buerger@example.org", "falsch")
-    expect(page.get_by_text("Die E-Mail-Adresse und/oder das Passwort sind leider falsch.")).to_be_visible()
+    expect(
+        page.get_by_text("Die E-Mail-Adresse und/oder das Passwort sind leider falsch.")
+    ).to_be_visible()
     assert_accessible(page)
 
 
@@ -81,14 +84,16 @@ def test_profile_export_and_account_deletion(page):
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Meine Daten herunterladen").click()
     download = download_info.value
-    data = json.loads(open(download.path(), encoding="utf-8").read())
+    data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
     assert data["sections"]["account"]["email"] == "loeschen@example.org"
 
     page.get_by_role("link", name="Mein Konto löschen").click()
     assert_accessible(page)
     page.get_by_label("Ihr Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Mein Konto endgültig löschen").click()
-    expect(page.get_by_text("Ihr Konto und Ihre persönlichen Daten wurden gelöscht.")).to_be_visible()
+    expect(
+        page.get_by_text("Ihr Konto und Ihre persönlichen Daten wurden gelöscht.")
+    ).to_be_visible()
     assert not User.objects.filter(email="loeschen@example.org").exists()
 
 

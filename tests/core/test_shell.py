@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -15,4 +17,9 @@ def test_healthz_reports_database_and_queue(client):
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"]["status"] == "ok"
+    # CI runs this suite twice; the PostgreSQL run must really be on PostgreSQL.
+    expected = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
+    assert body["checks"]["database"]["vendor"] == expected
     assert body["checks"]["tasks"]["status"] == "ok"
