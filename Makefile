@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 SMARTCITY := $(BIN)/smartcity
 PORT ?= 8000
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=build --ignore=benchmarks --ignore=scripts
 
-.PHONY: run test install install-dev translations lint pytest chromium vendor clean
+.PHONY: run test install install-dev translations lint pytest system-packages vendor messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,20 +37,25 @@ run: install
 	$(SMARTCITY) worker & \
 	SMARTCITY_BIND=127.0.0.1:$(PORT) $(SMARTCITY) serve
 
-chromium:
-	@test -x /usr/bin/chromium || { \
+# The tests need Debian's chromium (browser tests) and gettext (the translation check).
+system-packages:
+	@test -x /usr/bin/chromium -a -x /usr/bin/xgettext || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext; \
+	  else echo "make test needs: sudo apt-get install chromium gettext"; exit 1; fi; }
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check smartcity tests benchmarks
 	$(BIN)/ruff format --check smartcity tests benchmarks
 
-pytest: install-dev chromium
+pytest: install-dev system-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: install-dev chromium lint pytest
+test: install-dev system-packages lint pytest
+
+# Refresh the German catalogue after changing UI strings, then translate the new entries.
+messages: $(VENV)/.installed
+	$(SMARTCITY) makemessages -l de $(MESSAGES_IGNORE)
 
 # Front-end libraries are vendored from the npm registry at pinned versions
 # (package.json); this refreshes smartcity/core/static/vendor/. Needs node and npm.

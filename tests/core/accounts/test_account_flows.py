@@ -162,3 +162,16 @@ def test_admin_only_for_platform_admins(client, staff, platform_admin):
     assert client.get("/admin/").status_code == 302
     client.force_login(platform_admin)
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_preferred_language_applies_without_a_cookie(client, citizen):
+    citizen.language = "en"
+    citizen.save()
+    client.force_login(citizen)
+    response = client.get("/account/")
+    assert '<html lang="en">' in response.content.decode()
+    assert response.cookies["django_language"].value == "en"
+    # The switch in the header still wins.
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    assert '<html lang="de">' in client.get("/account/").content.decode()
