@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from smartcity.core import demo
+        from smartcity.core.core_datasets import register_core_datasets
         from smartcity.core.demo import organisations, users
 
+        register_core_datasets()
         demo.register("organisations", organisations.load)
         demo.register("users", users.load)

@@ -1,5 +1,12 @@
-from django.shortcuts import render
 from django.urls import path
 
+from smartcity.core import datasets_views as views
+
 app_name = "datasets"
-urlpatterns = [path("", lambda r: render(r, "base.html"), name="index")]
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>.csv", views.download_csv, name="csv"),
+    path("<slug:slug>.geojson", views.download_geojson, name="geojson"),
+]
