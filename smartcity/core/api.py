@@ -55,6 +55,8 @@ class PlatformAPI(NinjaAPI):
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         for path, operations in schema["paths"].items():
             for operation in operations.values():
+                # ninja keys responses by int; normalise so declared codes are not duplicated.
+                operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
                 codes = ["400"]
                 if operation.get("security"):
                     codes += ["401", "403"]

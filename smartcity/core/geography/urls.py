@@ -1,5 +1,9 @@
-from django.shortcuts import render
 from django.urls import path
 
+from smartcity.core.geography import views
+
 app_name = "geography"
-urlpatterns = [path("", lambda r: render(r, "base.html"), name="list")]
+urlpatterns = [
+    path("", views.area_list, name="list"),
+    path("<slug:slug>/", views.area_detail, name="detail"),
+]
