@@ -198,7 +198,9 @@ ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default=DEF
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "smartcity" / "locale"]
+# The platform's catalogue first (makemessages writes there), then formal-German overrides
+# of django-allauth's informal texts; both win over the apps' own catalogues.
+LOCALE_PATHS = [BASE_DIR / "smartcity" / "locale", BASE_DIR / "smartcity" / "locale_overrides"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True

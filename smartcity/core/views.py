@@ -11,6 +11,7 @@ from smartcity.core import services
 from smartcity.core.forms import AccessibilityFeedbackForm
 from smartcity.core.health import health
 from smartcity.core.permissions import is_platform_admin, is_staff_member, organisation_ids
+from smartcity.core.rendering import render_form
 
 
 def home(request):
@@ -38,8 +39,7 @@ def accessibility_feedback(request):
         services.submit_accessibility_feedback(form)
         messages.success(request, _("Thank you. We have received your report and will reply."))
         return redirect("core:accessibility")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "core/accessibility_feedback.html", {"form": form}, status=status)
+    return render_form(request, "core/accessibility_feedback.html", form)
 
 
 @login_required

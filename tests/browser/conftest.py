@@ -65,7 +65,7 @@ def assert_accessible(page):
 
 def login(page, email, password):
     page.goto("/accounts/login/")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(password)
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort:", exact=True).fill(password)
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_load_state()

@@ -3,7 +3,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from smartcity.core import privacy
 from smartcity.core.accounts import services
 from smartcity.core.accounts.forms import ApiTokenForm, DeleteAccountForm, ProfileForm
+from smartcity.core.rendering import render_form
 
 
 @login_required
@@ -22,12 +23,7 @@ def profile(request):
         response = redirect("accounts:profile")
         response.set_cookie("django_language", request.user.language, samesite="Lax")
         return response
-    return render(
-        request,
-        "accounts/profile.html",
-        {"form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return render_form(request, "accounts/profile.html", form)
 
 
 @login_required
@@ -48,12 +44,7 @@ def delete_account(request):
         services.delete_account(request)
         messages.success(request, _("Your account and your personal data have been deleted."))
         return redirect("core:home")
-    return render(
-        request,
-        "accounts/delete.html",
-        {"form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return render_form(request, "accounts/delete.html", form)
 
 
 @login_required
@@ -64,11 +55,10 @@ def api_tokens(request):
         _token, new_secret = services.issue_token(request.user, form.cleaned_data["name"])
         form = ApiTokenForm()
     context = {
-        "form": form,
         "tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
         "new_secret": new_secret,
     }
-    return render(request, "accounts/tokens.html", context)
+    return render_form(request, "accounts/tokens.html", form, context)
 
 
 @login_required
