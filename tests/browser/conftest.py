@@ -3,15 +3,9 @@
 There is no skip: without /usr/bin/chromium these tests fail, and `make test` installs it.
 """
 
-import os
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-# tests themselves (fixtures, assertions on the database) are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,9 +24,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    with sync_playwright() as playwright:
+    # While Playwright's sync API is active its event loop counts as running in this
+    # thread, so Django would refuse the tests' own (synchronous) ORM calls. The browser
+    # lives per module, and the permission with it.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )

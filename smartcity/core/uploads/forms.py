@@ -14,8 +14,9 @@ the uploaded file, so ``services.store_image`` / ``store_images`` do not decode 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 from smartcity.core.uploads.services import ACCEPT, PREPARED_ATTRIBUTE, prepare_image
 
@@ -62,11 +63,22 @@ class MultipleImageUploadField(ImageUploadField):
             raise ValueError("max_files must be at least 1")
         self.max_files = max_files
         super().__init__(**kwargs)
-        self.help_text = self.help_text or ngettext_lazy(
-            "Up to %(max)d image (JPEG, PNG or WebP).",
-            "Up to %(max)d images (JPEG, PNG or WebP).",
-            "max",
-        ) % {"max": max_files}
+        # Formatting a lazy ngettext translates at once (at import, in the default language);
+        # wrapping the whole expression keeps the help text in the reader's language.
+        self.help_text = (
+            self.help_text
+            or lazy(
+                lambda: (
+                    ngettext(
+                        "Up to %(max)d image (JPEG, PNG or WebP).",
+                        "Up to %(max)d images (JPEG, PNG or WebP).",
+                        max_files,
+                    )
+                    % {"max": max_files}
+                ),
+                str,
+            )()
+        )
 
     def clean(self, data, initial=None):
         if isinstance(data, list | tuple):

@@ -54,7 +54,7 @@ def test_detail_returns_the_geojson_geometry(client, demo_areas):
 def test_detail_of_an_unknown_slug_is_404(client, demo_areas):
     response = client.get("/api/districts/atlantis")
     assert response.status_code == 404
-    assert response.json() == {"detail": "There is no area with this slug."}
+    assert response.json() == {"detail": "Es gibt kein Gebiet mit dieser Kurzbezeichnung."}
 
 
 def test_lookup_returns_the_area(client, demo_areas):

@@ -110,7 +110,8 @@ def test_optional_photos_may_be_left_out_and_required_ones_not():
 
 
 def test_multiple_field_renders_an_accessible_multiple_file_input():
-    html = ConcernPhotosForm().as_div()
+    with translation.override("en"):
+        html = ConcernPhotosForm().as_div()
     assert 'type="file"' in html and "multiple" in html
     assert '<label for="id_photos">Photos:</label>' in html
     assert "Up to 3 images (JPEG, PNG or WebP)." in html
