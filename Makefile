@@ -45,8 +45,8 @@ system-packages:
 	  else echo "make test needs: sudo apt-get install chromium gettext"; exit 1; fi; }
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check smartcity tests benchmarks
-	$(BIN)/ruff format --check smartcity tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 pytest: install-dev system-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
