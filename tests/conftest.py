@@ -77,3 +77,18 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _requests_keep_the_test_connection():
+    """WSGI calls made outside Django's test client (schemathesis) must not close the
+    test's database connection at the end of each request, just as the test client
+    arranges for its own requests; on PostgreSQL that would end the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

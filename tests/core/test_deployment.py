@@ -21,6 +21,8 @@ def run(*args, env=None, tmp_path=None):
             "DJANGO_SETTINGS_MODULE",
             "TASKS_BACKEND",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            # The command-line tests run on their own SQLite database in tmp_path.
+            "DATABASE_URL",
         }
     }
     environment["SMARTCITY_ENV"] = "development"
