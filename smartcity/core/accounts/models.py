@@ -5,14 +5,13 @@ organisation, department admins are members with the admin role, platform admins
 superusers. ``smartcity.core.permissions`` turns this into answers.
 """
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from smartcity.core.tokens import hash_secret, new_secret
 
 
 class UserManager(BaseUserManager):
@@ -129,21 +128,17 @@ class Membership(models.Model):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
 
 
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 class ApiTokenManager(models.Manager):
     def issue(self, user, name: str) -> tuple["ApiToken", str]:
         """Create a token and return it with its secret, which is shown once and never stored."""
-        raw = "sc_" + secrets.token_urlsafe(32)
-        token = self.create(user=user, name=name, prefix=raw[:10], key_hash=_hash_token(raw))
+        raw = new_secret("sc_")
+        token = self.create(user=user, name=name, prefix=raw[:10], key_hash=hash_secret(raw))
         return token, raw
 
     def authenticate(self, raw: str):
         token = (
             self.select_related("user")
-            .filter(key_hash=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+            .filter(key_hash=hash_secret(raw), revoked_at__isnull=True, user__is_active=True)
             .first()
         )
         if token is None:
