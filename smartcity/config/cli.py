@@ -31,6 +31,9 @@ def _worker(args: list[str]) -> None:
     from django.conf import settings
     from django.core.management import execute_from_command_line
 
+    from smartcity.core.schedule import start_scheduler_thread
+
+    start_scheduler_thread()
     if settings.TASKS_BACKEND == "rq":
         # RQ must rebuild jobs with django-tasks' job class to run the task functions.
         command = ["rqworker", "--job-class", "django_tasks_rq.backend.Job", *(args or ["default"])]

@@ -37,6 +37,7 @@ from smartcity.core.notifications.topics import (
     get_topic,
     register_topic,
 )
+from smartcity.core.permissions import is_platform_admin, is_staff_member
 
 __all__ = [
     "ALL",
@@ -55,6 +56,7 @@ __all__ = [
     "remove_subscription",
     "set_preference",
     "subscribe_push",
+    "topics_for",
     "unread_count",
     "unsubscribe_push",
 ]
@@ -217,8 +219,14 @@ def preferences(user) -> dict[str, dict[str, bool]]:
             channel: _choice(topic, channel, explicit.get((topic.slug, channel)), has_subscription)
             for channel in CHANNELS
         }
-        for topic in all_topics()
+        for topic in topics_for(user)
     }
+
+
+def topics_for(user) -> list:
+    """The topics ``user`` can receive: staff-only topics for organisation members and admins."""
+    staff = is_staff_member(user) or is_platform_admin(user)
+    return all_topics(include_staff_only=staff)
 
 
 def set_preference(user, topic: str, channel: str, enabled: bool) -> None:

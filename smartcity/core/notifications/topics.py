@@ -29,12 +29,15 @@ class Topic:
     label: str
     description: str
     default_channels: frozenset[str]
+    staff_only: bool = False  # offered to organisation members and platform admins only
 
 
 _topics: dict[str, Topic] = {}
 
 
-def register_topic(slug: str, label, description="", default_channels=(EMAIL, WEBPUSH)) -> Topic:
+def register_topic(
+    slug: str, label, description="", default_channels=(EMAIL, WEBPUSH), *, staff_only=False
+) -> Topic:
     """Register a topic; ``default_channels`` are on for users who have not chosen.
 
     ``label`` and ``description`` should be lazy translations (gettext_lazy). Web Push is only
@@ -50,7 +53,7 @@ def register_topic(slug: str, label, description="", default_channels=(EMAIL, WE
     unknown = channels - set(CHANNELS)
     if unknown:
         raise ValueError(f"unknown channel(s) {sorted(unknown)}; expected some of {CHANNELS}")
-    topic = Topic(slug, label, description, channels)
+    topic = Topic(slug, label, description, channels, staff_only)
     existing = _topics.get(slug)
     if existing is not None and existing != topic:
         raise ValueError(f"topic {slug!r} is already registered with a different definition")
@@ -67,9 +70,10 @@ def get_topic(slug: str) -> Topic:
         ) from None
 
 
-def all_topics() -> list[Topic]:
+def all_topics(*, include_staff_only: bool = True) -> list[Topic]:
     """Registered topics, "platform" first, then by slug."""
-    return sorted(_topics.values(), key=lambda t: (t.slug != "platform", t.slug))
+    topics = [t for t in _topics.values() if include_staff_only or not t.staff_only]
+    return sorted(topics, key=lambda t: (t.slug != "platform", t.slug))
 
 
 def check_channels(channels) -> frozenset[str]:

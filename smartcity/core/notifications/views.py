@@ -93,7 +93,7 @@ def _public_key() -> str:
 
 @login_required
 def preferences(request):
-    topics = all_topics()
+    topics = services.topics_for(request.user)
     current = services.preferences(request.user)
     form = PreferencesForm(topics, current, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
