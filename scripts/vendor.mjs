@@ -10,6 +10,9 @@ const files = {
   "leaflet/dist/images": "leaflet/images",
   "leaflet/LICENSE": "leaflet/LICENSE",
   "htmx.org/LICENSE": "htmx/LICENSE",
+  "uplot/dist/uPlot.iife.min.js": "uplot/uPlot.iife.min.js",
+  "uplot/dist/uPlot.min.css": "uplot/uPlot.min.css",
+  "uplot/LICENSE": "uplot/LICENSE",
 };
 const versions = {};
 for (const [source, destination] of Object.entries(files)) {

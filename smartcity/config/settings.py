@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "smartcity.core.geography",
     "smartcity.core.notifications",
     "smartcity.core.uploads",
+    "smartcity.sensors",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -221,6 +222,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+
+# Sensor backbone: the MQTT broker (SensorThings MQTT extension); empty disables MQTT.
+MQTT_URL = env.str("MQTT_URL", default="")
 
 # Map: the tile server is the city's choice; empty means the no-tiles fallback.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

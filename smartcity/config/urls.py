@@ -16,6 +16,8 @@ urlpatterns = [
     path("notifications/", include("smartcity.core.notifications.urls")),
     path("districts/", include("smartcity.core.geography.urls")),
     path("data/", include("smartcity.core.datasets_urls")),
+    path("sensors/", include("smartcity.sensors.web_urls")),
+    path("sta/", include("smartcity.sensors.urls")),
     path("", include("smartcity.core.urls")),
 ]
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from smartcity.core import navigation
 from smartcity.core.permissions import is_platform_admin, is_staff_member
 
 
@@ -8,6 +9,8 @@ def platform(request):
     return {
         "is_staff_member": is_staff_member(user) or is_platform_admin(user),
         "is_platform_admin": is_platform_admin(user),
+        "main_navigation": navigation.main_entries(),
+        "staff_navigation": navigation.staff_entries(),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

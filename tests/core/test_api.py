@@ -38,7 +38,7 @@ def test_session_authentication(client, staff, department):
     assert response.json() == {
         "email": staff.email,
         "display_name": "",
-        "language": "de",
+        "language": "",
         "role": "staff",
         "organisations": [department.pk],
     }

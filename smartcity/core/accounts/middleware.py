@@ -18,6 +18,7 @@ class PreferredLanguageMiddleware:
             settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
             and user is not None
             and user.is_authenticated
+            and user.language
             and user.language != request.LANGUAGE_CODE
         )
         if apply:

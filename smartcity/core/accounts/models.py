@@ -48,7 +48,12 @@ class User(AbstractUser):
         help_text=_("Shown next to your contributions instead of your e-mail address."),
     )
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+        _("language"),
+        max_length=8,
+        choices=[("", _("As set in my browser")), *settings.LANGUAGES],
+        default="",
+        blank=True,
+        help_text=_("The language of pages and messages when you are logged in."),
     )
 
     USERNAME_FIELD = "email"

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -21,7 +22,12 @@ def profile(request):
         form.save()
         messages.success(request, _("Your profile has been saved."))
         response = redirect("accounts:profile")
-        response.set_cookie("django_language", request.user.language, samesite="Lax")
+        if request.user.language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax"
+            )
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         return response
     return render_form(request, "accounts/profile.html", form)
 

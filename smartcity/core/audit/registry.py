@@ -36,12 +36,24 @@ def is_staff_actor(user) -> bool:
     return user is not None and (is_platform_admin(user) or is_staff_member(user))
 
 
-def record(action: str, instance, before: dict | None, after: dict | None, actor=None):
-    """Write one audit entry; services call this for writes that are not model saves."""
+def record(
+    action: str,
+    instance,
+    before: dict | None,
+    after: dict | None,
+    actor=None,
+    actor_label: str | None = None,
+):
+    """Write one audit entry; services call this for writes that are not model saves.
+
+    ``actor_label`` names a non-person actor, such as a sensor token, when there is no user.
+    """
     actor = actor if actor is not None else current_actor()
+    if actor_label is None:
+        actor_label = actor.email if actor is not None else "system"
     return AuditEntry.objects.create(
         actor=actor,
-        actor_label=actor.email if actor is not None else "system",
+        actor_label=actor_label,
         action=action,
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=str(instance.pk),

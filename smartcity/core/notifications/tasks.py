@@ -111,7 +111,7 @@ def push_payload(notification) -> bytes:
             "url": reverse("notifications:open", args=[notification.pk]),
             "tag": f"notification-{notification.pk}",
             "topic": notification.topic,
-            "lang": notification.recipient.language,
+            "lang": notification.recipient.language or settings.LANGUAGE_CODE,
         }
     )
 

@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   function initMap(element) {
-    var map = L.map(element, { scrollWheelZoom: false });
+    // No fading: popups appear at full contrast at once (and nothing moves for those who
+    // prefer reduced motion).
+    var map = L.map(element, { scrollWheelZoom: false, fadeAnimation: false });
     var tileUrl = element.dataset.tileUrl;
     if (tileUrl) {
       L.tileLayer(tileUrl, { attribution: element.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);

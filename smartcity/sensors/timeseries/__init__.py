@@ -1,0 +1,1 @@
+"""Time series of numeric Observations: downsampling, aggregation queries and retention."""
