@@ -17,6 +17,8 @@ property ``authorization`` (``Bearer st_...``), checked with ``access.may_write`
 the Datastream's Thing, exactly as over HTTP. ``MQTT_REQUIRE_TOKEN`` (default True) refuses
 messages without one; set to False, the broker's authentication is trusted and such
 messages write with platform scope. A token that is given and invalid is always refused.
+A broker hands user properties to every subscriber of the topic, so the sensors' broker
+must not be the public one (``MQTT_PUBLISH_URL``; ``docs/sensors-mqtt.md``, "Deployment").
 
 **Idempotency.** QoS 1 is "at least once": the broker redelivers a message whose
 acknowledgement it did not get (a consumer crash between commit and PUBACK). A message with
@@ -85,6 +87,7 @@ from smartcity.sensors.mqtt.broker import (
 from smartcity.sensors.mqtt.models import DeadLetter, IngestKey
 from smartcity.sensors.sta.paths import MAX_ID
 from smartcity.sensors.sta.validation import STAError, json_type
+from smartcity.sensors.sta.views import Call, Caller, Service
 from smartcity.sensors.sta.write import create_observations
 
 logger = logging.getLogger(__name__)
@@ -292,8 +295,6 @@ class _Batch:
         return [item for item, link in zip(order, links, strict=True) if link == "error"]
 
     def _store_one(self, item: _Item) -> None:
-        from smartcity.sensors.sta.views import Call, Caller, Service
-
         resource = item.route.resource
         root_path = reverse("sta:root")
         service = Service(
@@ -438,20 +439,9 @@ def ingest_each(messages: list[Message], *, require_token: bool | None = None) -
             raise
         except Exception as problem:
             logger.exception("MQTT ingest failed on a message on %s", message.topic)
-            DeadLetter.objects.create(
-                **_fields(dead_letter(message, _("internal error: %(error)r") % {"error": problem}))
-            )
+            dead_letter(message, _("internal error: %(error)r") % {"error": problem}).save()
             outcome.dead_letters += 1
     return outcome
-
-
-def _fields(letter: DeadLetter) -> dict:
-    return {
-        "topic": letter.topic,
-        "payload": letter.payload,
-        "payload_size": letter.payload_size,
-        "reason": letter.reason,
-    }
 
 
 def purge_expired(*, key_ttl_days: int = KEY_TTL_DAYS, now=None) -> tuple[int, int]:
@@ -470,11 +460,11 @@ def purge_expired(*, key_ttl_days: int = KEY_TTL_DAYS, now=None) -> tuple[int, i
 # --- the consumer ------------------------------------------------------------------------
 
 
-class ConsumerError(Exception):
-    """The consumer cannot go on (another process took over its MQTT session)."""
-
-
-_SESSION_TAKEN_OVER = 142  # MQTT 5 DISCONNECT reason code (section 3.14.2.1)
+# Connections dropped this soon after they were made, this many times in a row, mean
+# another process probably uses the same client id (each takes the session from the other;
+# Mosquitto 2.0 closes the connection without a "session taken over" reason code).
+_SHORT_CONNECTION_S = 5.0
+_SHORT_CONNECTIONS = 3
 
 
 class Consumer:
@@ -514,7 +504,8 @@ class Consumer:
         self.ignored = 0  # the server's own publications
         self._queue: queue.Queue[Message] = queue.Queue()
         self._generation = 0
-        self._taken_over = False
+        self._connected_at = 0.0
+        self._short_connections = 0
         self._next_housekeeping = 0.0
         self._client = None
 
@@ -530,6 +521,7 @@ class Consumer:
             logger.error("MQTT broker refused the connection: %s", reason_code)
             return
         self._generation += 1
+        self._connected_at = time.monotonic()
         logger.info(
             "MQTT connected to %s as %s (session present: %s)",
             self.broker.public_url,
@@ -547,10 +539,20 @@ class Consumer:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self.ready.clear()
-        if reason_code == _SESSION_TAKEN_OVER:
-            self._taken_over = True
-        elif reason_code.is_failure:
-            logger.warning("MQTT connection lost (%s); reconnecting", reason_code)
+        if not reason_code.is_failure:
+            return
+        logger.warning("MQTT connection lost (%s); reconnecting", reason_code)
+        if time.monotonic() - self._connected_at < _SHORT_CONNECTION_S:
+            self._short_connections += 1
+        else:
+            self._short_connections = 0
+        if self._short_connections == _SHORT_CONNECTIONS:
+            logger.error(
+                "MQTT connection dropped %d times right after connecting: does another "
+                "consumer use the client id %r? Give each consumer its own --client-id.",
+                _SHORT_CONNECTIONS,
+                self.client_id,
+            )
 
     def _on_message(self, client, userdata, message):
         if is_own(message):
@@ -668,16 +670,10 @@ class Consumer:
             logger.info("MQTT ingest purged %d ingest keys and %d dead letters", keys, letters)
 
     def run(self, stop_event: threading.Event) -> None:
-        """Consume until ``stop_event`` is set. Raises ConsumerError when another process
-        takes over the MQTT session (same client id)."""
+        """Consume until ``stop_event`` is set."""
         self._start()
         try:
             while not stop_event.is_set():
-                if self._taken_over:
-                    raise ConsumerError(
-                        f"another consumer connected with the client id {self.client_id!r}; "
-                        "give each consumer its own --client-id"
-                    )
                 self._housekeeping()
                 batch = self._collect(stop_event)
                 if batch and self._ingest(batch, stop_event):

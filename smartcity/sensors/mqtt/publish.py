@@ -122,10 +122,10 @@ def _parent_topics(entity_set: EntitySet, entities: list) -> list[tuple[object, 
                 if parent_pk is not None:
                     pairs.append((entity, link.parent_set, parent_pk, link.navigation))
             continue
-        rows = link.parent_set.model.objects.filter(
-            **{f"{link.lookup}__in": list(by_pk)}
+        rows = entity_set.model.objects.filter(
+            pk__in=list(by_pk), **{f"{link.lookup}__isnull": False}
         ).values_list("pk", link.lookup)
-        for parent_pk, member_pk in rows:
+        for member_pk, parent_pk in rows:
             pairs.append((by_pk[member_pk], link.parent_set, parent_pk, link.navigation))
     wanted: dict[str, set[int]] = {}
     for _entity, parent_set, parent_pk, _nav in pairs:

@@ -99,8 +99,8 @@ def navigation_topic(parent_set: EntitySet, parent_pk: int, navigation: str) -> 
 @dataclass(frozen=True)
 class ParentLink:
     """A to-many navigation ``parent_set(id)/navigation`` whose members are of one entity
-    set; ``attname`` is the foreign key column on the member (``datastream_id``) when the
-    link is one, else ``lookup`` filters the parent set by member (many-to-many)."""
+    set. ``attname`` is the foreign key column on the member (``datastream_id``) when the
+    link is one; else ``lookup`` leads from the member to its parents (many-to-many)."""
 
     parent_set: EntitySet
     navigation: str
@@ -120,6 +120,9 @@ def parent_links(entity_set: EntitySet) -> tuple[ParentLink, ...]:
             field = parent_set.model._meta.get_field(nav.accessor)
             if field.one_to_many:
                 links.append(ParentLink(parent_set, nav.name, field.field.attname, None))
+            elif field.auto_created and not field.concrete:
+                # The reverse side of a many-to-many field that the member declares.
+                links.append(ParentLink(parent_set, nav.name, None, field.field.name))
             else:
-                links.append(ParentLink(parent_set, nav.name, None, nav.accessor))
+                links.append(ParentLink(parent_set, nav.name, None, field.related_query_name()))
     return tuple(links)

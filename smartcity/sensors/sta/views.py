@@ -46,6 +46,7 @@ from smartcity.core.permissions import (
 )
 from smartcity.sensors import access
 from smartcity.sensors import models as m
+from smartcity.sensors.mqtt import broker
 from smartcity.sensors.odata import DEFAULT_LIMITS, QueryError, parse_query_options
 from smartcity.sensors.sta import batch, query, write
 from smartcity.sensors.sta.batch import Result
@@ -67,7 +68,7 @@ UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 CHALLENGE = 'Basic realm="SensorThings", Bearer'
 _SPEC = "http://www.opengis.net/spec/iot_sensing/1.1/req/"
 # Exactly the conformance classes this service implements (OGC 18-088, annex A); the MQTT
-# classes join once the MQTT extension exists.
+# classes join when a broker is configured (mqtt.broker.conformance()).
 CONFORMANCE = tuple(
     _SPEC + name
     for name in (
@@ -621,8 +622,9 @@ class Service:
         return {
             "value": [{"name": name, "url": f"{self.base_url}/{name}"} for name in ENTITY_SETS],
             "serverSettings": {
-                "conformance": list(CONFORMANCE),
+                "conformance": [*CONFORMANCE, *broker.conformance()],
                 "limits": service_limits(),
+                **broker.server_settings(),
             },
         }
 

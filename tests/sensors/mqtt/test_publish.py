@@ -160,6 +160,44 @@ def test_a_new_datastream_is_published_in_its_things_collection(station, broker,
         ]
 
 
+def test_a_deep_insert_is_published_in_every_collection_it_joined(broker, mqtt_client, db):
+    mqtt_client.subscribe("v1.1/#")
+
+    thing = write.create(
+        "Things",
+        {
+            "name": "Gauge",
+            "description": "",
+            "Locations": [
+                {
+                    "name": "Elbe",
+                    "description": "",
+                    "encodingType": "application/geo+json",
+                    "location": {"type": "Point", "coordinates": [13.74, 51.05]},
+                }
+            ],
+        },
+    )
+
+    location = thing.locations.get()
+    historical = thing.historical_locations.get()
+    expected = {
+        "v1.1/Things": thing.pk,
+        f"v1.1/Locations({location.pk})/Things": thing.pk,
+        "v1.1/Locations": location.pk,
+        f"v1.1/Things({thing.pk})/Locations": location.pk,
+        f"v1.1/HistoricalLocations({historical.pk})/Locations": location.pk,
+        "v1.1/HistoricalLocations": historical.pk,
+        f"v1.1/Things({thing.pk})/HistoricalLocations": historical.pk,
+        f"v1.1/Locations({location.pk})/HistoricalLocations": historical.pk,
+    }
+    wait_until(lambda: len(mqtt_client.received) >= len(expected))
+    assert {
+        topic: json.loads(payload)["@iot.id"] for topic, payload, _user in mqtt_client.received
+    } == expected
+    assert len(mqtt_client.received) == len(expected)
+
+
 def test_nothing_about_a_private_thing_is_published(station, broker, mqtt_client):
     private = station["thing"]
     private.is_private = True

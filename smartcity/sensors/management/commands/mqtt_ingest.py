@@ -7,7 +7,7 @@ import threading
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from smartcity.sensors.mqtt.ingest import KEY_TTL_DAYS, Consumer, ConsumerError
+from smartcity.sensors.mqtt.ingest import KEY_TTL_DAYS, Consumer
 from smartcity.sensors.mqtt.models import DeadLetter
 
 
@@ -89,8 +89,6 @@ class Command(BaseCommand):
         )
         try:
             consumer.run(stop)
-        except ConsumerError as problem:
-            raise CommandError(str(problem)) from None
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
