@@ -16,13 +16,14 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from common import machine, now_iso, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "sensors_bulk_ingest_sqlite.json"
@@ -185,19 +186,10 @@ def main() -> None:
         "plain_bulk_create_s": round(anchor_s, 3),
         "plain_bulk_create_rows_per_s": round(options.rows / anchor_s),
         "ratio_to_plain_bulk_create": round(ours_s / anchor_s, 2),
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite_version,
-            "django": django_version,
-        },
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(sqlite=sqlite_version, django=django_version),
+        "measured_at": now_iso(),
     }
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(RESULT, result)
 
 
 if __name__ == "__main__":

@@ -19,16 +19,16 @@ Prints JSON and writes ``benchmarks/results/sensors_timeseries_sqlite.json``.
 """
 
 import argparse
-import json
 import math
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from common import machine, now_iso, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "sensors_timeseries_sqlite.json"
@@ -241,19 +241,10 @@ def main() -> None:
         "repeat": options.repeat,
         "year_of_minutes": year,
         "latest": latest,
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite_version,
-            "django": django_version,
-        },
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(sqlite=sqlite_version, django=django_version),
+        "measured_at": now_iso(),
     }
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(RESULT, result)
 
 
 if __name__ == "__main__":

@@ -18,15 +18,15 @@ Prints JSON and writes ``benchmarks/results/sensors_timeseries_postgresql.json``
 """
 
 import argparse
-import json
 import os
-import platform
 import random
 import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from common import machine, now_iso, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "sensors_timeseries_postgresql.json"
@@ -229,19 +229,10 @@ def main() -> None:
         "fill_s": round(fill_s, 1),
         "repeat": options.repeat,
         "layouts": layouts,
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "postgresql": server_version,
-            "django": django.get_version(),
-        },
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(postgresql=server_version, django=django.get_version()),
+        "measured_at": now_iso(),
     }
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(RESULT, result)
 
 
 if __name__ == "__main__":

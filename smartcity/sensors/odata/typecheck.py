@@ -54,7 +54,7 @@ DESCRIPTIONS = {
     NULL: "null",
     ANY: "a value",
 }
-_ARITHMETIC = {
+ARITHMETIC = {
     "add": {
         (NUMBER, NUMBER): NUMBER,
         (DATETIME, DURATION): DATETIME,
@@ -128,7 +128,7 @@ def check(node: Expr, fail: Fail) -> str:
                 )
         return BOOLEAN
     if isinstance(node, BinaryOp):
-        if node.op in _ARITHMETIC:
+        if node.op in ARITHMETIC:
             return _check_arithmetic(node, fail)
         return _check_comparison(node, fail)
     raise TypeError(f"not an expression node: {node!r}")
@@ -148,7 +148,7 @@ def _check_function(node: Function, fail: Fail) -> str:
 
 
 def _check_arithmetic(node: BinaryOp, fail: Fail) -> str:
-    table = _ARITHMETIC[node.op]
+    table = ARITHMETIC[node.op]
     left = check(node.left, fail)
     right = check(node.right, fail)
     for side, found, operand in ((0, left, node.left), (1, right, node.right)):

@@ -104,7 +104,7 @@ from smartcity.sensors.odata.functions import (
     STRING,
     TIME,
 )
-from smartcity.sensors.odata.typecheck import DESCRIPTIONS
+from smartcity.sensors.odata.typecheck import ARITHMETIC, DESCRIPTIONS
 from smartcity.sensors.sta.entities import ENTITY_SETS, EntitySet, Navigation
 from smartcity.sensors.sta.expressions import FractionalSeconds, JSONValue, OffsetMinutes
 from smartcity.sensors.sta.serialize import (
@@ -853,23 +853,10 @@ class _Translator:
         return [self._expression(val)]
 
 
+# The parser's result types of arithmetic, less date - date, which has no portable SQL.
 _ARITHMETIC = {
-    "add": {
-        (NUMBER, NUMBER): NUMBER,
-        (DATETIME, DURATION): DATETIME,
-        (DURATION, DURATION): DURATION,
-        (DATE, DURATION): DATE,
-    },
-    "sub": {
-        (NUMBER, NUMBER): NUMBER,
-        (DATETIME, DURATION): DATETIME,
-        (DURATION, DURATION): DURATION,
-        (DATETIME, DATETIME): DURATION,
-        (DATE, DURATION): DATE,
-    },
-    "mul": {(NUMBER, NUMBER): NUMBER, (DURATION, NUMBER): DURATION, (NUMBER, DURATION): DURATION},
-    "div": {(NUMBER, NUMBER): NUMBER, (DURATION, NUMBER): DURATION},
-    "mod": {(NUMBER, NUMBER): NUMBER},
+    op: {types: result for types, result in table.items() if types != (DATE, DATE)}
+    for op, table in ARITHMETIC.items()
 }
 
 
