@@ -1,74 +1,26 @@
-"""Forms of the sensor web pages, and the staff writes they submit.
-
-Rules and alerts are written through :mod:`smartcity.sensors.alerting.services` (which checks
-permissions and records the audit log), tokens through :mod:`smartcity.sensors.access`.
-Things and sensor tokens are not audit-registered models, so their changes are written to
-the audit log here with :func:`smartcity.core.audit.registry.record`.
-"""
+"""Forms of the sensor web pages. They validate; the writes are use cases in
+:mod:`smartcity.sensors.services` and :mod:`smartcity.sensors.alerting.services`."""
 
 from datetime import UTC, datetime, timedelta
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from smartcity.core.accounts.models import Organisation
-from smartcity.core.audit import registry as audit
-from smartcity.core.audit.context import acting_as
-from smartcity.core.audit.models import AuditEntry
-from smartcity.core.permissions import is_platform_admin, organisation_ids
-from smartcity.sensors import access
-from smartcity.sensors.access import visible_things_filter
+from smartcity.core.permissions import is_platform_admin
+from smartcity.sensors import services
 from smartcity.sensors.alerting import rules
 from smartcity.sensors.alerting import services as alerting
 from smartcity.sensors.alerting.models import AlertRule, render_message
 from smartcity.sensors.models import Datastream, SensorToken, Thing
-
-# --- What a user may manage ---------------------------------------------------------------
-
-
-def manageable_organisations(user):
-    """Organisations whose sensors ``user`` manages: their own; all for platform admins."""
-    if is_platform_admin(user):
-        return Organisation.objects.order_by("name")
-    return Organisation.objects.filter(pk__in=organisation_ids(user)).order_by("name")
-
-
-def manageable_things(user):
-    """Things ``user`` may edit and issue tokens for: their organisations' (all for admins)."""
-    things = Thing.objects.select_related("organisation").order_by("name", "pk")
-    if is_platform_admin(user):
-        return things
-    return things.filter(organisation_id__in=organisation_ids(user))
-
-
-def manageable_tokens(user):
-    """Sensor tokens ``user`` may see and revoke; platform-wide ones only for admins."""
-    tokens = SensorToken.objects.select_related("organisation", "thing", "created_by")
-    if is_platform_admin(user):
-        return tokens
-    mine = organisation_ids(user)
-    return tokens.filter(Q(organisation_id__in=mine) | Q(thing__organisation_id__in=mine))
-
-
-def readable_datastreams(user):
-    return (
-        Datastream.objects.filter(thing__in=Thing.objects.filter(visible_things_filter(user)))
-        .select_related("thing", "observed_property")
-        .order_by("thing__name", "name", "pk")
-    )
-
-
-def _record(action, instance, before, after, user) -> None:
-    # Models registered with the audit log record themselves; recording again would
-    # write each change twice.
-    if type(instance) not in audit._registered:
-        audit.record(action, instance, before, after, actor=user)
-
+from smartcity.sensors.services import (
+    manageable_organisations,
+    manageable_things,
+    readable_datastreams,
+)
 
 # --- Time series ---------------------------------------------------------------------------
 
@@ -191,16 +143,7 @@ class ThingForm(forms.ModelForm):
     def save(self, commit=True):
         if not commit:
             raise ValueError("ThingForm saves and records the change at once")
-        thing = self.instance
-        if not manageable_things(self.user).filter(pk=thing.pk).exists():
-            raise PermissionDenied(_("You may not change this thing."))
-        before = audit.snapshot(Thing.objects.get(pk=thing.pk), exclude=("updated_at",))
-        with transaction.atomic(), acting_as(self.user):
-            thing = super().save()
-            after = audit.snapshot(thing, exclude=("updated_at",))
-            if after != before:
-                _record(AuditEntry.Action.UPDATE, thing, before, after, self.user)
-        return thing
+        return services.update_thing(self.user, self.instance)
 
 
 # --- Sensor tokens -------------------------------------------------------------------------
@@ -250,33 +193,8 @@ class TokenForm(forms.Form):
     def save(self) -> tuple[SensorToken, str]:
         """Issue the token; returns it and its secret, which is shown once and never stored."""
         organisation, thing = self.cleaned_data["scope"]
-        with transaction.atomic(), acting_as(self.user):
-            token, secret = access.issue_token(
-                self.cleaned_data["name"],
-                organisation=organisation,
-                thing=thing,
-                created_by=self.user,
-            )
-            after = audit.snapshot(token, exclude=("key_hash",))
-            _record(AuditEntry.Action.CREATE, token, None, after, self.user)
-        return token, secret
-
-
-def revoke_token(user, token: SensorToken) -> None:
-    """Revoke ``token`` for ``user``; it stops working at once."""
-    if not manageable_tokens(user).filter(pk=token.pk).exists():
-        raise PermissionDenied(_("You may not revoke this token."))
-    if token.revoked_at is not None:
-        raise ValidationError(_("This token is revoked already."))
-    before = audit.snapshot(token, exclude=("key_hash",))
-    with transaction.atomic(), acting_as(user):
-        access.revoke_token(token)
-        _record(
-            AuditEntry.Action.UPDATE,
-            token,
-            before,
-            audit.snapshot(token, exclude=("key_hash",)),
-            user,
+        return services.issue_token(
+            self.user, self.cleaned_data["name"], organisation=organisation, thing=thing
         )
 
 

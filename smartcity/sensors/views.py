@@ -40,12 +40,14 @@ from smartcity.sensors.forms import (
     SeriesForm,
     ThingForm,
     TokenForm,
+)
+from smartcity.sensors.models import Datastream, SensorToken, Thing
+from smartcity.sensors.services import (
     manageable_organisations,
     manageable_things,
     manageable_tokens,
     revoke_token,
 )
-from smartcity.sensors.models import Datastream, SensorToken, Thing
 from smartcity.sensors.timeseries import services as timeseries
 from smartcity.sensors.timeseries.intervals import format_instant
 

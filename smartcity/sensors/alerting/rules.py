@@ -38,6 +38,7 @@ and date formats.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -248,7 +249,7 @@ def last_time(state: dict | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class Rule:
+class Rule(ABC):
     """Base of every rule kind.
 
     The state is a dict of JSON values: ``open`` (whether the condition holds), ``last_time``
@@ -265,8 +266,9 @@ class Rule:
         self.params = self._read(reader)
         reader.finish()
 
+    @abstractmethod
     def _read(self, reader: _Parameters) -> dict:
-        raise NotImplementedError
+        """The kind's parameters, read and checked from ``reader``."""
 
     def initial_state(self, start: datetime | None = None) -> dict:
         """The state of a new rule; ``start`` is when it began to watch (for staleness)."""
@@ -292,8 +294,9 @@ class Rule:
         _aware(now)
         return Evaluation(self._dump(self._load(state)), [])
 
+    @abstractmethod
     def _step(self, state: dict, time: datetime, value: float) -> list[Transition]:
-        raise NotImplementedError
+        """Take one sample into ``state`` (in place); the open/close transitions it causes."""
 
     def _load(self, state: dict | None) -> dict:
         current = self._fresh(None)

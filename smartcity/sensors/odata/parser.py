@@ -22,7 +22,7 @@ associate to the left; a run of ``and`` (or of ``or``) becomes one ``BoolOp``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from .errors import QueryError
 from .functions import ANY, BOOLEAN, FUNCTIONS, NULL, UNSUPPORTED_FUNCTIONS
@@ -342,8 +342,11 @@ class Parser:
     def _number(self, token: Token, negative: bool, start: int) -> Literal:
         text = token.value
         if "." in text or "e" in text or "E" in text or len(text) > 19:
-            value = Decimal(text)
-            if value and not MIN_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+            try:
+                value = Decimal(text)
+            except InvalidOperation:  # an exponent beyond what Decimal can hold
+                value = None
+            if value is None or (value and not MIN_EXPONENT <= value.adjusted() <= MAX_EXPONENT):
                 raise self.fail(
                     "the number is out of range (beyond the magnitude of a 64-bit float)", start
                 )

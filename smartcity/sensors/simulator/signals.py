@@ -8,6 +8,7 @@ DEMO DATA: the shapes follow the cited typical profiles, they are not measuremen
 
 import math
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,7 +68,7 @@ KW = Unit("kilowatt", "kW", "http://unitsofmeasure.org/ucum.html#kW")
 VEHICLES = Unit("vehicles per interval", "Fz", "http://unitsofmeasure.org/ucum.html#%7Bvehicle%7D")
 
 
-class Signal:
+class Signal(ABC):
     unit: Unit
     observed_property: str
     definition: str
@@ -75,8 +76,9 @@ class Signal:
     def __init__(self, seed: int = 0):
         self.seed = seed
 
+    @abstractmethod
     def values(self, times: Sequence[datetime]) -> list[float]:
-        raise NotImplementedError
+        """One value per time, in ``unit``."""
 
 
 class NitrogenDioxide(Signal):

@@ -89,3 +89,8 @@ def test_limits_can_be_set_per_call():
     )
     options = parse_query_options({"$expand": "A"}, limits=limits)
     assert options.expand[0].path == ("A",)
+
+
+def test_a_number_with_an_enormous_exponent_is_out_of_range():
+    with pytest.raises(QueryError, match="out of range"):
+        parse_filter("result gt 10E999999999999999999")
