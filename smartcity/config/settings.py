@@ -223,8 +223,16 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
+# SensorThings paging (default and largest page) and the size up to which $count is exact
+# (0: always exact); see docs/sensors-read.md.
+STA_DEFAULT_TOP = env.int("STA_DEFAULT_TOP", default=100)
+STA_MAX_TOP = env.int("STA_MAX_TOP", default=10_000)
+STA_COUNT_EXACT_LIMIT = env.int("STA_COUNT_EXACT_LIMIT", default=10_000)
+
 # Sensor backbone: the MQTT broker (SensorThings MQTT extension); empty disables MQTT.
 MQTT_URL = env.str("MQTT_URL", default="")
+# Put before every MQTT topic (`dresden/` -> `dresden/v1.1/...`) so platforms can share a broker.
+MQTT_TOPIC_PREFIX = env.str("MQTT_TOPIC_PREFIX", default="")
 
 # Map: the tile server is the city's choice; empty means the no-tiles fallback.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

@@ -4,6 +4,9 @@ Core must not know the apps, so each app registers its entries in ``AppConfig.re
 
     navigation.register_main(_("Sensors"), "sensors:map", order=30)
     navigation.register_staff(_("Sensor alerts"), "sensors:alerts")
+
+An entry with ``platform_admins_only`` is listed to platform admins only, for pages no one
+else may open.
 """
 
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ class Entry:
     label: object  # a lazy translation
     url_name: str
     order: int = 50
+    platform_admins_only: bool = False
 
     @property
     def url(self) -> str:
@@ -30,8 +34,10 @@ def register_main(label, url_name: str, order: int = 50) -> None:
     _main[url_name] = Entry(label, url_name, order)
 
 
-def register_staff(label, url_name: str, order: int = 50) -> None:
-    _staff[url_name] = Entry(label, url_name, order)
+def register_staff(
+    label, url_name: str, order: int = 50, *, platform_admins_only: bool = False
+) -> None:
+    _staff[url_name] = Entry(label, url_name, order, platform_admins_only)
 
 
 def main_entries() -> list[Entry]:

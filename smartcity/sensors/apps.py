@@ -21,6 +21,9 @@ class SensorsConfig(AppConfig):
         navigation.register_main(_("Sensors"), "sensors:map", order=30)
         navigation.register_staff(_("Sensors: things, tokens and alert rules"), "sensors:staff")
         navigation.register_staff(_("Sensor alerts"), "sensors:alerts")
+        navigation.register_staff(
+            _("MQTT dead letters"), "sensors:dead-letters", platform_admins_only=True
+        )
         register_alerting()
         register_datasets()
         schedule.periodic("sensors.alert-staleness", timedelta(minutes=1), evaluate_staleness_task)

@@ -219,6 +219,8 @@ class Observation(models.Model):
         indexes = [
             models.Index(fields=["datastream", "phenomenon_time_start"], name="obs_ds_time"),
             models.Index(fields=["multi_datastream", "phenomenon_time_start"], name="obs_mds_time"),
+            # The default order of /Observations: a page of a city's table without a sort.
+            models.Index(fields=["phenomenon_time_start"], name="obs_time"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -233,30 +235,46 @@ class Observation(models.Model):
 
     @property
     def result(self):
-        if self.result_type == ResultType.NUMBER:
-            return self.result_number if self.result_string is None else _number(self.result_string)
-        if self.result_type == ResultType.BOOLEAN:
-            return self.result_boolean
-        if self.result_type == ResultType.STRING:
-            return self.result_string
-        if self.result_type == ResultType.JSON:
-            return self.result_json
-        return None
+        return typed_result(self)
 
     def set_result(self, value) -> None:
         """Store ``value`` typed; numbers keep their original text."""
-        self.result_number = self.result_string = self.result_boolean = self.result_json = None
-        if value is None:
-            self.result_type = ResultType.NULL
-        elif isinstance(value, bool):
-            self.result_type, self.result_boolean = ResultType.BOOLEAN, value
-        elif isinstance(value, int | float):
-            self.result_type = ResultType.NUMBER
-            self.result_number, self.result_string = float(value), repr(value)
-        elif isinstance(value, str):
-            self.result_type, self.result_string = ResultType.STRING, value
-        else:
-            self.result_type, self.result_json = ResultType.JSON, value
+        (
+            self.result_type,
+            self.result_number,
+            self.result_string,
+            self.result_boolean,
+            self.result_json,
+        ) = result_columns(value)
+
+
+def result_columns(value) -> tuple:
+    """(result_type, result_number, result_string, result_boolean, result_json) storing a
+    result in its type; numbers keep the text they were sent as."""
+    if value is None:
+        return ResultType.NULL, None, None, None, None
+    if isinstance(value, bool):
+        return ResultType.BOOLEAN, None, None, value, None
+    if isinstance(value, int | float):
+        return ResultType.NUMBER, float(value), repr(value), None, None
+    if isinstance(value, str):
+        return ResultType.STRING, None, value, None, None
+    return ResultType.JSON, None, None, None, value
+
+
+def typed_result(observation):
+    """The result of an Observation, or of anything with its ``result_*`` columns as
+    attributes (the read engine's rows), in the type it was sent with."""
+    if observation.result_type == ResultType.NUMBER:
+        text = observation.result_string
+        return observation.result_number if text is None else _number(text)
+    if observation.result_type == ResultType.BOOLEAN:
+        return observation.result_boolean
+    if observation.result_type == ResultType.STRING:
+        return observation.result_string
+    if observation.result_type == ResultType.JSON:
+        return observation.result_json
+    return None
 
 
 def _number(text: str):

@@ -42,6 +42,7 @@ from smartcity.sensors.forms import (
     TokenForm,
 )
 from smartcity.sensors.models import Datastream, SensorToken, Thing
+from smartcity.sensors.mqtt import dead_letters
 from smartcity.sensors.services import (
     manageable_organisations,
     manageable_things,
@@ -511,6 +512,9 @@ def staff_overview(request):
         "rule_count": alerting.visible_rules(user).filter(is_active=True).count(),
         "open_count": alerting.visible_alerts(user, status="open").count(),
         "acknowledged_count": alerting.visible_alerts(user, status="acknowledged").count(),
+        "dead_letter_count": dead_letters.dead_letters(user).count()
+        if dead_letters.may_manage(user)
+        else None,
     }
     return render(request, "sensors/staff.html", context)
 

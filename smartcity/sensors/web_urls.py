@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from smartcity.sensors import views
+from smartcity.sensors.mqtt import views as mqtt_views
 
 
 class IdConverter:
@@ -42,6 +43,14 @@ urlpatterns = [
     path("staff/things/<sensors_id:pk>/", views.thing_edit, name="thing-edit"),
     path("staff/tokens/", views.token_list, name="tokens"),
     path("staff/tokens/<sensors_id:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("staff/dead-letters/", mqtt_views.dead_letter_list, name="dead-letters"),
+    path("staff/dead-letters/purge/", mqtt_views.dead_letter_purge, name="dead-letters-purge"),
+    path("staff/dead-letters/<sensors_id:pk>/", mqtt_views.dead_letter_detail, name="dead-letter"),
+    path(
+        "staff/dead-letters/<sensors_id:pk>/delete/",
+        mqtt_views.dead_letter_delete,
+        name="dead-letter-delete",
+    ),
     path("staff/rules/", views.rule_list, name="rules"),
     path("staff/rules/new/", views.rule_create, name="rule-create"),
     path("staff/rules/<sensors_id:pk>/", views.rule_edit, name="rule-edit"),

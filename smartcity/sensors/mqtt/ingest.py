@@ -5,10 +5,12 @@ A sensor publishes one Observation as JSON, QoS 1, to one of
 
 - ``v1.1/Datastreams(<id>)/Observations`` or ``v1.1/MultiDatastreams(<id>)/Observations``;
 - ``v1.1/FeaturesOfInterest(<id>)/Observations`` (the body links its Datastream);
-- ``v1.1/Observations`` (the body links its Datastream or MultiDatastream).
+- ``v1.1/Observations`` (the body links its Datastream or MultiDatastream);
+
+each after ``MQTT_TOPIC_PREFIX`` when it is set (``dresden/v1.1/Observations``).
 
 The body is what ``POST`` to that collection takes, and the same rules apply: the write
-services of ``sta/write.py`` and the access checks of the HTTP service (``sta/views.py``).
+services of ``sta/write.py`` and the access checks of the HTTP service (``sta/authority.py``).
 
 **Access.** MQTT carries no per-message HTTP credentials. The broker authenticates clients
 and its ACL limits the topics they may publish to (``docs/sensors-mqtt.md`` has a sample
@@ -85,9 +87,11 @@ from smartcity.sensors.mqtt.broker import (
     user_properties,
 )
 from smartcity.sensors.mqtt.models import DeadLetter, IngestKey
+from smartcity.sensors.sta.authority import Caller
+from smartcity.sensors.sta.calls import Call
 from smartcity.sensors.sta.paths import MAX_ID
+from smartcity.sensors.sta.service import Service
 from smartcity.sensors.sta.validation import STAError, json_type
-from smartcity.sensors.sta.views import Call, Caller, Service
 from smartcity.sensors.sta.write import create_observations
 
 logger = logging.getLogger(__name__)
@@ -492,6 +496,7 @@ class Consumer:
         if batch_size < 1 or batch_ms < 0:
             raise ValueError("batch_size must be at least 1 and batch_ms not negative")
         self.broker: Broker = parse_url(url) if url else configured_broker()
+        topics.topic_prefix()  # a bad MQTT_TOPIC_PREFIX stops the consumer before it starts
         self.group = group or None
         self.client_id = client_id or f"smartcity-ingest-{socket.gethostname()}"
         self.batch_size = batch_size
@@ -512,7 +517,7 @@ class Consumer:
     @property
     def filters(self) -> list[str]:
         prefix = f"$share/{self.group}/" if self.group else ""
-        return [prefix + name for name in topics.INGEST_FILTERS]
+        return [prefix + name for name in topics.ingest_filters()]
 
     # paho callbacks (its network thread)
 

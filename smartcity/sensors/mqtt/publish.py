@@ -14,6 +14,9 @@ Deletions are not published (the standard defines no message for them), nor are
 ``$select`` topics (the broker does not tell the server what clients subscribed to, so
 every combination would have to be published).
 
+Every topic starts with ``MQTT_TOPIC_PREFIX`` when it is set (``dresden/v1.1/Things(1)``;
+:mod:`.topics`).
+
 Nothing about a private Thing is published: each entity, and each parent in a navigation
 topic, must be visible to an anonymous reader (``sta.query.visible``), as the topics are
 open to every subscriber of the broker.

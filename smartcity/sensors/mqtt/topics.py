@@ -5,26 +5,65 @@ A topic is a resource path below the service root with the version as its first 
 creates an Observation (14.1); the server publishes entity changes on the collection,
 entity and property topics (14.2). MQTT wildcards match whole levels, so
 ``v1.1/+/Observations`` matches ``v1.1/Datastreams(5)/Observations``.
+
+The setting ``MQTT_TOPIC_PREFIX`` (default empty) goes before every topic the platform
+subscribes to and publishes on: with ``dresden/`` the platform uses
+``dresden/v1.1/Datastreams(5)/Observations``, so that several platforms can share one
+broker without reading each other's messages. It is read on every call, so a changed
+setting (in tests) takes effect at once.
 """
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 from smartcity.sensors.sta.entities import ENTITY_SETS, EntitySet
 from smartcity.sensors.sta.paths import Kind, PathError, parse_path
 
 VERSION = "v1.1"
-PREFIX = VERSION + "/"
-# What the ingest subscribes to: every topic that can create an Observation, and no
-# entity or property topic of the server's own publications.
-INGEST_FILTERS = (f"{VERSION}/Observations", f"{VERSION}/+/Observations")
 # The entity sets an Observation may be published under (14.1).
 PARENT_SETS = ("Datastreams", "MultiDatastreams", "FeaturesOfInterest")
-CREATE_TOPICS = (
-    "v1.1/Observations, v1.1/Datastreams(<id>)/Observations, "
-    "v1.1/MultiDatastreams(<id>)/Observations, v1.1/FeaturesOfInterest(<id>)/Observations"
-)
+# Characters a topic name cannot hold (wildcards, NUL; MQTT 5, section 4.7).
+_NOT_IN_TOPICS = ("+", "#", "\x00")
+
+
+def topic_prefix() -> str:
+    """``MQTT_TOPIC_PREFIX``, ending with ``/`` when not empty (``dresden`` is read as
+    ``dresden/``); ImproperlyConfigured for what cannot start a topic name: the wildcards
+    ``+`` and ``#``, NUL, and a leading ``$`` (the broker's own topics, such as ``$SYS``
+    and ``$share``)."""
+    value = getattr(settings, "MQTT_TOPIC_PREFIX", "") or ""
+    if not value:
+        return ""
+    if value.startswith("$") or any(char in value for char in _NOT_IN_TOPICS):
+        raise ImproperlyConfigured(
+            f"MQTT_TOPIC_PREFIX {value!r} cannot start a topic name: no '+', '#' or NUL, "
+            "and no '$' at the start"
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def root() -> str:
+    """The first levels of every topic: the prefix and the version, ``dresden/v1.1/``."""
+    return f"{topic_prefix()}{VERSION}/"
+
+
+def ingest_filters() -> tuple[str, str]:
+    """What the ingest subscribes to: every topic that can create an Observation, and no
+    entity or property topic of the server's own publications."""
+    return (f"{root()}Observations", f"{root()}+/Observations")
+
+
+def create_topics() -> str:
+    """The topics a client may publish Observations to, for error messages."""
+    base = root()
+    return (
+        f"{base}Observations, {base}Datastreams(<id>)/Observations, "
+        f"{base}MultiDatastreams(<id>)/Observations, "
+        f"{base}FeaturesOfInterest(<id>)/Observations"
+    )
 
 
 class RouteError(Exception):
@@ -51,18 +90,19 @@ class Route:
 
 def route(topic: str) -> Route:
     """The :class:`Route` of a topic a client published to, or RouteError."""
-    if not topic.startswith(PREFIX):
+    base = root()
+    if not topic.startswith(base):
         raise RouteError(
             _("the topic does not start with %(prefix)s; publish to %(topics)s")
-            % {"prefix": PREFIX, "topics": CREATE_TOPICS}
+            % {"prefix": base, "topics": create_topics()}
         )
-    resource = topic[len(PREFIX) :]
+    resource = topic[len(base) :]
     try:
         path = parse_path(resource)
     except PathError as problem:
         raise RouteError(
             _("%(problem)s; publish to %(topics)s")
-            % {"problem": problem.message, "topics": CREATE_TOPICS}
+            % {"problem": problem.message, "topics": create_topics()}
         ) from None
     steps = path.steps
     if (
@@ -73,7 +113,7 @@ def route(topic: str) -> Route:
     ):
         raise RouteError(
             _("%(topic)s does not create Observations; publish to %(topics)s")
-            % {"topic": topic, "topics": CREATE_TOPICS}
+            % {"topic": topic, "topics": create_topics()}
         )
     if len(steps) == 1:
         return Route(resource)
@@ -81,11 +121,11 @@ def route(topic: str) -> Route:
 
 
 def collection_topic(entity_set: EntitySet) -> str:
-    return f"{PREFIX}{entity_set.name}"
+    return f"{root()}{entity_set.name}"
 
 
 def entity_topic(entity_set: EntitySet, pk: int) -> str:
-    return f"{PREFIX}{entity_set.name}({pk})"
+    return f"{root()}{entity_set.name}({pk})"
 
 
 def property_topic(entity_set: EntitySet, pk: int, name: str) -> str:

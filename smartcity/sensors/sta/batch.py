@@ -22,7 +22,7 @@ Content-ID in multipart): ``$1/Datastreams`` as the URL's first segment (OData 4
 11.7.3.1) and ``{"@iot.id": "$sensor1"}`` in a body (the standard's example 11.2.2).
 
 This module parses, orders and formats; each request is run by the ``execute`` callback
-the views pass in, through the same dispatch as a request of its own.
+the service (``sta/service.py``) passes in, through the same dispatch as a request of its own.
 """
 
 import json
@@ -34,14 +34,13 @@ from email.policy import HTTP as HTTP_POLICY
 from http import HTTPStatus
 from urllib.parse import unquote, urlsplit
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from smartcity.sensors.sta.calls import Result, error
+
 MAX_REQUESTS = 1000
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
-JSON_TYPE = "application/json; charset=utf-8"
-TEXT_TYPE = "text/plain; charset=utf-8"
 # The standard's examples write request paths from a service root at /v1.1 (11.2.1).
 STANDARD_ROOT = "/v1.1/"
 _JSON_MEMBERS = ("id", "method", "url", "headers", "body", "atomicityGroup", "dependsOn")
@@ -50,37 +49,6 @@ _CRLF = "\r\n"
 
 class BatchError(Exception):
     """A batch request that cannot be read at all: the whole batch is answered 400."""
-
-
-@dataclass
-class Result:
-    """What one request produced: a status, a JSON value or text, and headers.
-
-    The views and the batch processor both work with it; ``data`` None means no body.
-    ``raw`` is a body already encoded, of type ``raw_type`` (a multipart batch answer).
-    """
-
-    status: int
-    data: object = None
-    headers: dict[str, str] = field(default_factory=dict)
-    text: bool = False
-    raw: bytes | None = None
-    raw_type: str = ""
-
-    @property
-    def content_type(self) -> str:
-        if self.raw is not None:
-            return self.raw_type
-        return TEXT_TYPE if self.text else JSON_TYPE
-
-    def body(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        if self.data is None:
-            return b""
-        if self.text:
-            return str(self.data).encode()
-        return json.dumps(self.data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
 
 
 @dataclass
@@ -393,7 +361,7 @@ def _units(parts: list[Part]) -> list[tuple[str | None, list[Part]]]:
 
 
 def _failed_dependency(message: str) -> Result:
-    return Result(HTTPStatus.FAILED_DEPENDENCY, {"detail": message})
+    return error(HTTPStatus.FAILED_DEPENDENCY, message)
 
 
 def run(

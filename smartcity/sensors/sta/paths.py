@@ -18,7 +18,7 @@ state machine driven by the entity table of ``sta/entities.py``:
 
 Navigation chains may be as long as the entity model allows
 (``Things(1)/Datastreams(5)/Observations``). Ids are integers. Nothing here touches the
-database: whether ``Things(1)`` exists, or may be seen, is the views' business.
+database: whether ``Things(1)`` exists, or may be seen, is ``sta/lookup.py``'s business.
 
 An unknown entity set, navigation property or property, or a malformed path, is a
 :class:`PathError` with status 404; a malformed id (``Things('a')``, ``Things()``) is 400.

@@ -254,9 +254,13 @@ def parse_time(value, path: str, *, allow_instant: bool) -> tuple[datetime, date
     return parse_instant(value, path), None
 
 
-def format_instant(moment: datetime | None) -> str | None:
+def format_instant(moment: datetime | str | None) -> str | None:
+    """ISO 8601 in UTC with ``Z``. A string is a time as SQLite stores it (UTC,
+    ``2024-05-01 10:00:00[.ffffff]``), which the read engine loads unparsed."""
     if moment is None:
         return None
+    if isinstance(moment, str):
+        return moment.replace(" ", "T") + "Z"
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 

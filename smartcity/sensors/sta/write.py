@@ -50,7 +50,6 @@ from smartcity.sensors.sta.validation import (
     check_string,
     check_unit,
     check_units,
-    format_instant,
     format_time,
     join,
     json_type,
@@ -565,20 +564,7 @@ def update(entity, payload: dict, *, replace: bool = False):
 
 def entity_document(entity) -> dict:
     """The entity's STA properties as JSON (no links, no annotations)."""
-    entity_set = _entity_set_of(entity)
-    document = {}
-    for prop in entity_set.properties:
-        if prop.kind == "result":
-            document[prop.name] = entity.result
-        elif prop.kind == "time_interval":
-            document[prop.name] = format_time(
-                getattr(entity, prop.start_field), getattr(entity, prop.end_field)
-            )
-        elif prop.kind == "time_instant":
-            document[prop.name] = format_instant(getattr(entity, prop.field))
-        else:
-            document[prop.name] = getattr(entity, prop.field)
-    return document
+    return {name: read(entity) for name, read in _entity_set_of(entity).readers}
 
 
 def _normalised_time_test(entity_set: EntitySet, operation):

@@ -14,8 +14,8 @@ from smartcity.sensors.mqtt.models import DeadLetter
 class Command(BaseCommand):
     help = (
         "Create Observations from MQTT messages (SensorThings MQTT extension): subscribe to "
-        "v1.1/Observations and v1.1/+/Observations on the broker of MQTT_URL and store what "
-        "sensors publish. Runs until stopped (SIGINT, SIGTERM)."
+        "v1.1/Observations and v1.1/+/Observations (after MQTT_TOPIC_PREFIX) on the broker "
+        "of MQTT_URL and store what sensors publish. Runs until stopped (SIGINT, SIGTERM)."
     )
 
     def add_arguments(self, parser):

@@ -11,8 +11,10 @@ from django.utils import timezone
 from smartcity.core.accounts.models import Organisation
 from smartcity.sensors import access
 from smartcity.sensors.models import Thing
-from smartcity.sensors.simulator import feed
+from smartcity.sensors.simulator import feed, via_http, via_mqtt
 from smartcity.sensors.simulator import stations as simulator
+
+VIAS = ("direct", "http", "mqtt")
 
 
 class Command(BaseCommand):
@@ -48,6 +50,24 @@ class Command(BaseCommand):
         simulate.add_argument(
             "--rain-burst", action="store_true", help="stage a cloudburst starting now"
         )
+        simulate.add_argument(
+            "--via",
+            choices=VIAS,
+            default="direct",
+            help="direct: the write services in this process (default); http: POST to the "
+            "SensorThings server at --url; mqtt: publish to the broker of MQTT_URL for "
+            "smartcity mqtt-ingest",
+        )
+        simulate.add_argument(
+            "--url",
+            default=None,
+            help=f"service root for --via http (default: {via_http.DEFAULT_URL})",
+        )
+        simulate.add_argument(
+            "--token",
+            default=None,
+            help="sensor token for --via http (Authorization: Bearer) and --via mqtt",
+        )
 
     def handle(self, *args, subcommand, **options):
         if subcommand == "create-token":
@@ -55,25 +75,54 @@ class Command(BaseCommand):
         elif subcommand == "simulate":
             self.simulate(**options)
 
-    def simulate(self, *, hours, step_minutes, live, flood, rain_burst, **_options):
+    def simulate(self, *, hours, step_minutes, live, flood, rain_burst, via, url, token, **_):
         if hours < 0 or step_minutes <= 0:
             raise CommandError("--hours must be >= 0 and --step-minutes > 0")
+        if url is not None and via != "http":
+            raise CommandError("--url is for --via http")
+        if token is not None and via == "direct":
+            raise CommandError("--token is for --via http and --via mqtt")
         now = timezone.now().replace(second=0, microsecond=0)
         step = timedelta(minutes=step_minutes)
         stations = simulator.network(
             flood_at=now + timedelta(hours=24) if flood else None,
             rain_burst_at=now if rain_burst else None,
         )
-        entities = feed.ensure_stations(stations)
-        base_url = settings.SITE_URL.rstrip("/") + "/sta/v1.1"
-        sent = feed.backfill(entities, now - timedelta(hours=hours), now, step, base_url=base_url)
-        self.stdout.write(f"{len(entities)} stations, {sent} observations sent (demo data)")
-        while live:
-            time.sleep(step.total_seconds())
-            now = timezone.now()
-            entities = feed.ensure_stations(stations)
-            sent = feed.backfill(entities, now - step, now, step, base_url=base_url)
-            self.stdout.write(f"{now:%H:%M:%S} {sent} observations sent")
+        try:
+            target = self.feed_target(via, url, token)
+        except feed.FeedError as problem:
+            raise CommandError(str(problem)) from None
+        try:
+            entities = target.ensure_stations(stations)
+            groups = feed.data_arrays(entities, now - timedelta(hours=hours), now, step)
+            sent = target.send(groups)
+            self.stdout.write(
+                f"{len(entities)} stations, {sent} observations sent to {target.target} (demo data)"
+            )
+            for station in target.skipped:
+                self.stdout.write(
+                    f"left out the private station {station.name}: the SensorThings API "
+                    "cannot create private Things"
+                )
+            while live:
+                time.sleep(step.total_seconds())
+                now = timezone.now()
+                entities = target.ensure_stations(stations)
+                sent = target.send(feed.data_arrays(entities, now - step, now, step))
+                self.stdout.write(f"{now:%H:%M:%S} {sent} observations sent")
+        except feed.FeedError as problem:
+            raise CommandError(str(problem)) from None
+        except KeyboardInterrupt:
+            self.stdout.write("stopped")
+        finally:
+            target.close()
+
+    def feed_target(self, via, url, token):
+        if via == "http":
+            return via_http.Server(url or via_http.DEFAULT_URL, token)
+        if via == "mqtt":
+            return via_mqtt.Publisher(token)
+        return feed.Direct(base_url=settings.SITE_URL.rstrip("/") + "/sta/v1.1")
 
     def create_token(self, department, thing_id, name):
         organisation = thing = None
