@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "smartcity.core.notifications",
     "smartcity.core.uploads",
     "smartcity.sensors",
+    "smartcity.concerns",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -233,6 +234,16 @@ STA_COUNT_EXACT_LIMIT = env.int("STA_COUNT_EXACT_LIMIT", default=10_000)
 MQTT_URL = env.str("MQTT_URL", default="")
 # Put before every MQTT topic (`dresden/` -> `dresden/v1.1/...`) so platforms can share a broker.
 MQTT_TOPIC_PREFIX = env.str("MQTT_TOPIC_PREFIX", default="")
+
+# Citizen concerns (Bürgeranliegen), see docs/concerns.md: duplicate suggestions, the
+# reporter's reopening window, the "fixed?" question, automatic publication (0: only after
+# review) and erasure of contact data after closing.
+CONCERNS_DUPLICATE_RADIUS_M = env.int("CONCERNS_DUPLICATE_RADIUS_M", default=50)
+CONCERNS_DUPLICATE_MAX_AGE_DAYS = env.int("CONCERNS_DUPLICATE_MAX_AGE_DAYS", default=30)
+CONCERNS_REOPEN_DAYS = env.int("CONCERNS_REOPEN_DAYS", default=28)
+CONCERNS_FIXED_QUESTION_DAYS = env.int("CONCERNS_FIXED_QUESTION_DAYS", default=14)
+CONCERNS_PUBLISH_DELAY_HOURS = env.int("CONCERNS_PUBLISH_DELAY_HOURS", default=24)
+CONCERNS_ANONYMISE_AFTER_DAYS = env.int("CONCERNS_ANONYMISE_AFTER_DAYS", default=90)
 
 # Map: the tile server is the city's choice; empty means the no-tiles fallback.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
