@@ -22,7 +22,13 @@ Run (a temporary database; nothing of the developer's is touched)::
 
     .venv/bin/python benchmarks/mqtt_ingest.py [--messages 20000] [--broker mqtt://127.0.0.1:1883]
 
-Prints JSON and writes ``benchmarks/results/mqtt_ingest_sqlite.json``.
+or into the 10-million-Observation database of ``sensors_city_scale.py --keep``::
+
+    .venv/bin/python benchmarks/mqtt_ingest.py --database-url sqlite:///var/bench-city.sqlite3
+    .venv/bin/python benchmarks/mqtt_ingest.py \
+        --database-url postgresql://postgres@127.0.0.1:5432/smartcity_bench_city
+
+Prints JSON and writes ``benchmarks/results/mqtt_ingest_<sqlite|postgresql>.json``.
 """
 
 import argparse
@@ -40,13 +46,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULT = ROOT / "benchmarks" / "results" / "mqtt_ingest_sqlite.json"
+RESULT = ROOT / "benchmarks" / "results" / "mqtt_ingest_sqlite.json"  # or _postgresql
 START = datetime(2024, 1, 1, tzinfo=UTC)
 STREAMS = 10
 
 
-def setup_django(directory: str, broker: str) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench.sqlite3"
+def setup_django(directory: str, broker: str, database_url: str | None) -> None:
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{directory}/bench.sqlite3"
     os.environ["SMARTCITY_VAR_DIR"] = directory
     os.environ["TASKS_BACKEND"] = "database"
     os.environ["DJANGO_SETTINGS_MODULE"] = "smartcity.config.settings"
@@ -60,6 +66,16 @@ def setup_django(directory: str, broker: str) -> None:
     settings.MQTT_URL = broker
     settings.MQTT_REQUIRE_TOKEN = True
     call_command("migrate", verbosity=0)
+
+
+def database_description() -> str:
+    from django.db import connection
+
+    from smartcity.sensors import models as m
+
+    rows = m.Observation.objects.count()
+    kind = "SQLite (WAL), file" if connection.vendor == "sqlite" else "PostgreSQL"
+    return f"{kind}, {rows:,} Observations at the end"
 
 
 def make_station():
@@ -275,10 +291,17 @@ def main() -> None:
     parser.add_argument(
         "--broker", default=os.environ.get("MQTT_TEST_URL", "mqtt://127.0.0.1:1883")
     )
+    parser.add_argument(
+        "--database-url",
+        help="an existing database to ingest into, such as the 10-million-Observation one "
+        "that sensors_city_scale.py --keep leaves (default: a new SQLite file)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="smartcity-mqtt-bench-") as directory:
-        setup_django(directory, args.broker)
+        setup_django(directory, args.broker, args.database_url)
+        from django.db import connection
+
         from smartcity.sensors.mqtt.ingest import Consumer
 
         datastreams, feature, token = make_station()
@@ -341,14 +364,16 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "database": "SQLite (WAL), file",
+            "database": database_description(),
             "broker": "Mosquitto on the same machine",
         }
         results["settings"] = {"batch_size": args.batch_size, "batch_ms": args.batch_ms}
+        vendor = connection.vendor
     text = json.dumps(results, indent=2)
     print(text)
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(text + "\n")
+    result = RESULT.with_name(f"mqtt_ingest_{vendor}.json")
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_text(text + "\n")
 
 
 if __name__ == "__main__":

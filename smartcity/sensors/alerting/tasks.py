@@ -1,7 +1,7 @@
 """Background evaluation of alert rules (django-tasks).
 
-Ingest enqueues one small ``evaluate_datastream`` per request and Datastream after its
-commit; the worker runs ``evaluate_staleness_task`` every minute.
+Ingest enqueues one small ``evaluate_datastream`` per request and Datastream with an
+active rule after its commit; the worker runs ``evaluate_staleness_task`` every minute.
 """
 
 from django.utils.dateparse import parse_datetime

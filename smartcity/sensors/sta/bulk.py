@@ -118,7 +118,7 @@ def _nested(base: str, error: STAError) -> str:
 class _Group:
     """One element of the request: a stream, its components and its rows."""
 
-    def __init__(self, item, path: str, effects: Effects):
+    def __init__(self, item, path: str, effects: Effects, streams: dict):
         if not isinstance(item, dict):
             raise STAError(
                 _("must be a JSON object, not %(type)s") % {"type": json_type(item)}, path=path
@@ -131,7 +131,7 @@ class _Group:
                 )
         self.path = path
         self.effects = effects
-        self.stream = self._stream(item, path)
+        self.stream = self._stream(item, path, streams)
         self.components = self._components(item.get("components"), join(path, "components"))
         rows = item.get("dataArray")
         if not isinstance(rows, list):
@@ -169,7 +169,7 @@ class _Group:
         self.observed: list = []
 
     @staticmethod
-    def _stream(item: dict, path: str):
+    def _stream(item: dict, path: str, streams: dict):
         names = [name for name in ("Datastream", "MultiDatastream") if name in item]
         if len(names) != 1:
             raise STAError(
@@ -181,8 +181,7 @@ class _Group:
         if not isinstance(link, dict) or set(link) != {"@iot.id"}:
             raise STAError(_('must be a link {"@iot.id": <id>}'), path=link_path)
         pk = check_entity_id(link["@iot.id"], join(link_path, "@iot.id"))
-        model = m.Datastream if name == "Datastream" else m.MultiDatastream
-        stream = model.objects.select_related("thing").filter(pk=pk).first()
+        stream = streams.get((name, pk))
         if stream is None:
             raise STAError(
                 _("%(set)s(%(id)d) does not exist") % {"set": f"{name}s", "id": pk},
@@ -271,6 +270,29 @@ class _Group:
         return observation
 
 
+def _streams(payload: list, effects: Effects) -> dict:
+    """The (Multi)Datastreams the groups link to, with their Things and Locations, in two
+    queries whatever the number of groups (a gateway may send hundreds), keyed by
+    (link name, id); malformed links are left to the group's own checks."""
+    wanted: dict[str, set[int]] = {"Datastream": set(), "MultiDatastream": set()}
+    for item in payload:
+        for name, keys in wanted.items():
+            link = item.get(name) if isinstance(item, dict) else None
+            key = link.get("@iot.id") if isinstance(link, dict) else None
+            if type(key) is int:
+                keys.add(key)
+    found = {}
+    for name, model in (("Datastream", m.Datastream), ("MultiDatastream", m.MultiDatastream)):
+        if wanted[name]:
+            queryset = model.objects.filter(pk__in=sorted(wanted[name]))
+            streams = list(queryset.select_related("thing").prefetch_related("thing__locations"))
+            found.update(((name, stream.pk), stream) for stream in streams)
+    effects.known_locations(
+        location for stream in found.values() for location in stream.thing.locations.all()
+    )
+    return found
+
+
 def _existing_features(ids: set[int]) -> set[int]:
     ordered = sorted(ids)
     found = set()
@@ -323,7 +345,10 @@ def create_observations(payload: list, *, base_url: str) -> CreateObservationsRe
     result = CreateObservationsResult()
     with transaction.atomic():
         effects = Effects()
-        groups = [_Group(item, f"[{index}]", effects) for index, item in enumerate(payload)]
+        streams = _streams(payload, effects)
+        groups = [
+            _Group(item, f"[{index}]", effects, streams) for index, item in enumerate(payload)
+        ]
         known_features = _existing_features(set().union(*(g.feature_ids() for g in groups)))
         pending = []
         for group_index, group in enumerate(groups):

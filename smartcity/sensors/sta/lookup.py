@@ -15,6 +15,14 @@ def existing(entity_set: EntitySet, key):
     return entity_set.model.objects.filter(pk=key).first()
 
 
+def existing_many(entity_set: EntitySet, keys) -> dict:
+    """The entities of a (Multi)Datastream set named by ``keys``, with their Things, by key;
+    keys that are no ids or name nothing are left out."""
+    valid = sorted(k for k in keys if type(k) is int and 0 < k <= MAX_ID)
+    queryset = entity_set.model.objects.select_related("thing").filter(pk__in=valid)
+    return {entity.pk: entity for entity in queryset} if valid else {}
+
+
 def can_see(user, entity) -> bool:
     entity_set = BY_MODEL[type(entity)]
     queryset = entity_set.model.objects.filter(pk=entity.pk)

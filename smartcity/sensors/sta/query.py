@@ -28,6 +28,7 @@ from functools import cached_property, reduce
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -891,13 +892,32 @@ def translate_orderby(
     terms = []
     for item in orderby:
         for term in translator.order_terms(item.expr):
-            if item.descending:
+            if _never_null(term, entity_set.model):
+                # No NULLS FIRST/LAST where no null can be: PostgreSQL's B-tree walks
+                # (datastream, time) backwards only for plain DESC, not DESC NULLS LAST.
+                terms.append(term.desc() if item.descending else term.asc())
+            elif item.descending:
                 terms.append(term.desc(nulls_last=True))
             else:
                 terms.append(term.asc(nulls_first=True))
     if not orderby or orderby[-1].expr != Property(("id",)):
         terms.append(F("pk").asc())
     return terms
+
+
+def _never_null(term, model) -> bool:
+    """Whether an order term is a column declared NOT NULL on ``model`` (or a COALESCE with
+    one), so that where its nulls sort does not matter."""
+    if isinstance(term, F):
+        if term.name == "pk":
+            return True
+        try:
+            return not model._meta.get_field(term.name).null
+        except FieldDoesNotExist:
+            return False
+    if isinstance(term, Coalesce):
+        return any(_never_null(part, model) for part in term.get_source_expressions())
+    return False
 
 
 def _default_orderby(entity_set: EntitySet) -> list:

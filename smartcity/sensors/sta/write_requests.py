@@ -23,7 +23,7 @@ from smartcity.sensors.sta.authority import (
 )
 from smartcity.sensors.sta.calls import JSON, JSON_PATCH, Call, Problem, Result
 from smartcity.sensors.sta.entities import BY_MODEL, ENTITY_SETS, EntitySet
-from smartcity.sensors.sta.lookup import existing, resolve
+from smartcity.sensors.sta.lookup import existing, existing_many, resolve
 from smartcity.sensors.sta.paths import ResourcePath, parse_entity_link
 from smartcity.sensors.sta.serialize import entity_json, self_link
 
@@ -93,20 +93,27 @@ def delete(path: ResourcePath, caller: Caller) -> Result:
 
 def create_observations(call: Call, caller: Caller, *, base_url: str) -> Result:
     payload = call.json()
+    items = payload if isinstance(payload, list) else []
+    links = [
+        (name, link.get("@iot.id"), item)
+        for item in items
+        if isinstance(item, dict)
+        for name in ("Datastream", "MultiDatastream")
+        if isinstance(link := item.get(name), dict)
+    ]
+    # The streams of all groups with their Things at once: a gateway sends hundreds.
+    streams = {
+        name: existing_many(ENTITY_SETS[f"{name}s"], {key for n, key, _ in links if n == name})
+        for name in ("Datastream", "MultiDatastream")
+    }
     needs = Needs()
     groups = []
-    for item in payload if isinstance(payload, list) else []:
-        for name in ("Datastream", "MultiDatastream") if isinstance(item, dict) else ():
-            link = item.get(name)
-            stream = (
-                existing(ENTITY_SETS[f"{name}s"], link.get("@iot.id"))
-                if isinstance(link, dict)
-                else None
-            )
-            if stream is not None:
-                needs.link(stream)
-                rows = item.get("dataArray")
-                groups.append((stream, len(rows) if isinstance(rows, list) else 0))
+    for name, key, item in links:
+        stream = streams[name].get(key)
+        if stream is not None:
+            needs.link(stream)
+            rows = item.get("dataArray")
+            groups.append((stream, len(rows) if isinstance(rows, list) else 0))
     check(caller, needs, [])
     with transaction.atomic():
         links = write.create_observations(payload, base_url=base_url)

@@ -3,7 +3,7 @@
 Writers call :func:`schedule_refresh` (or collect many rows in a :class:`RefreshBatch`)
 inside their transaction. That marks the changed time range dirty in the same transaction,
 so queries read it from the raw data until it is recomputed, and queues one
-``refresh_aggregates_task`` per Datastream after the commit. The task recomputes every
+``refresh_aggregates_task`` per write for the Datastreams it touched. The task recomputes every
 bucket touching the range from the raw data (one grouped query per period) and upserts
 the result, so late, out-of-order, updated and deleted Observations all end up right:
 nothing is ever added to a bucket incrementally.
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, DateTimeField, F, Max, Min, Sum, Value
+from django.db.models import Case, Count, DateTimeField, F, Max, Min, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least, TruncDay, TruncHour
 from django.utils import timezone
 from django_tasks.backends.immediate import ImmediateBackend
@@ -237,29 +237,40 @@ def rebuild_aggregates(datastream_id: int | None = None) -> dict[int, RefreshRes
     return results
 
 
-def _mark_dirty(datastream_id: int, start: datetime, end: datetime) -> None:
-    low = Value(start, output_field=DateTimeField())
-    high = Value(end, output_field=DateTimeField())
-    # Least/Greatest are NULL on SQLite when one side is; Coalesce covers a clean state.
-    changes = {
-        "dirty_start": Coalesce(Least(F("dirty_start"), low), low),
-        "dirty_end": Coalesce(Greatest(F("dirty_end"), high), high),
-    }
-    if AggregateState.objects.filter(pk=datastream_id).update(**changes):
-        return
-    _state, created = AggregateState.objects.get_or_create(
-        datastream_id=datastream_id,
-        defaults={"dirty_start": start, "dirty_end": end},
+def _mark_dirty(ranges: list[tuple[int, datetime, datetime]]) -> None:
+    """Widen the dirty range of each (datastream_id, start, end): states that do not exist
+    yet are created first, then one UPDATE widens them all (locking the rows in key order)."""
+    pks = [pk for pk, _start, _end in ranges]
+    known = set(AggregateState.objects.filter(pk__in=pks).values_list("pk", flat=True))
+    AggregateState.objects.bulk_create(
+        [
+            AggregateState(datastream_id=pk, dirty_start=start, dirty_end=end)
+            for pk, start, end in ranges
+            if pk not in known
+        ],
+        ignore_conflicts=True,  # a concurrent writer created it: the UPDATE widens it
     )
-    if not created:
-        AggregateState.objects.filter(pk=datastream_id).update(**changes)
+
+    def widened(field: str, function, index: int):
+        branches = []
+        for row in ranges:
+            value = Value(row[index], output_field=DateTimeField())
+            # Least/Greatest are NULL on SQLite when one side is; Coalesce covers that.
+            branches.append(When(pk=row[0], then=Coalesce(function(F(field), value), value)))
+        return Case(*branches, default=F(field))
+
+    AggregateState.objects.filter(pk__in=pks).update(
+        dirty_start=widened("dirty_start", Least, 1), dirty_end=widened("dirty_end", Greatest, 2)
+    )
 
 
-def _enqueue(datastream_id: int, start: datetime, end: datetime) -> None:
+def _enqueue(ranges: list[tuple[int, datetime, datetime]]) -> None:
     from smartcity.sensors.timeseries.tasks import refresh_aggregates_task
 
+    arguments = [[pk, format_instant(start), format_instant(end)] for pk, start, end in ranges]
+
     def send():
-        refresh_aggregates_task.enqueue(datastream_id, format_instant(start), format_instant(end))
+        refresh_aggregates_task.enqueue(arguments)
 
     # The database queue stores its job in the writer's transaction and the inline backend
     # runs at once on the same connection; a queue outside the database (Redis) must wait
@@ -270,12 +281,16 @@ def _enqueue(datastream_id: int, start: datetime, end: datetime) -> None:
         transaction.on_commit(send)
 
 
+# Datastreams per dirty-range UPDATE (one CASE branch each).
+DIRTY_CHUNK = 500
+
+
 class RefreshBatch:
     """Changed Observation times collected during one write, scheduled together.
 
     ``add`` every changed time (for an update both the old and the new one), then call
-    ``schedule`` once: each Datastream gets one dirty mark and one task covering the
-    earliest to the latest time, however many rows the write had.
+    ``schedule`` once: each Datastream gets one dirty mark covering the earliest to the
+    latest time, however many rows the write had, and one task refreshes them all.
     """
 
     def __init__(self):
@@ -295,9 +310,11 @@ class RefreshBatch:
         self.add(observation.datastream_id, observation.phenomenon_time_start)
 
     def schedule(self) -> None:
-        for datastream_id, (start, end) in sorted(self.ranges.items()):
-            _mark_dirty(datastream_id, start, end)
-            _enqueue(datastream_id, start, end)
+        ranges = [(pk, start, end) for pk, (start, end) in sorted(self.ranges.items())]
+        for first in range(0, len(ranges), DIRTY_CHUNK):
+            _mark_dirty(ranges[first : first + DIRTY_CHUNK])
+        if ranges:
+            _enqueue(ranges)
         self.ranges.clear()
 
     def __len__(self):

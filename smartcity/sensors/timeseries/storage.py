@@ -77,7 +77,9 @@ def _copy(connection, rows: list[tuple]) -> list[int]:
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, ("id", *COLUMNS)))
         )
-        with cursor.cursor.copy(statement) as copy:
+        # The driver's own cursor does COPY; Django's error wrapper turns its errors into
+        # django.db errors, as for every other query.
+        with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
             for key, row in zip(keys, rows, strict=True):
                 copy.write_row((key, *row))
     return keys

@@ -11,12 +11,16 @@ from smartcity.sensors.timeseries.intervals import parse_instant
 
 
 @task()
-def refresh_aggregates_task(datastream_id: int, start_iso: str, end_iso: str) -> dict:
-    """Recompute a Datastream's buckets touching ``[start, end]`` and its dirty range."""
-    result = maintenance.sync_aggregates(
-        datastream_id, parse_instant(start_iso), parse_instant(end_iso)
-    )
-    return result.as_dict()
+def refresh_aggregates_task(ranges: list[list]) -> dict:
+    """Recompute, for each ``[datastream_id, start_iso, end_iso]``, the Datastream's buckets
+    touching ``[start, end]`` and its dirty range. One task per write, however many
+    Datastreams it touched (a gateway's request may carry hundreds)."""
+    return {
+        str(datastream_id): maintenance.sync_aggregates(
+            datastream_id, parse_instant(start_iso), parse_instant(end_iso)
+        ).as_dict()
+        for datastream_id, start_iso, end_iso in ranges
+    }
 
 
 @task()

@@ -183,3 +183,20 @@ def test_next_link_of_a_navigation_collection(net):
         user=None,
     )
     assert relative["@iot.nextLink"] == first["@iot.nextLink"]
+
+
+def test_count_is_exact_up_to_the_limit_and_estimated_above(net, settings):
+    settings.STA_COUNT_EXACT_LIMIT = 9
+    assert get("Observations", "$count=true")["@iot.count"] == 9
+    settings.STA_COUNT_EXACT_LIMIT = 5
+    # Above the limit: an estimate, never below limit + 1 (on a table this small the
+    # SQLite sample covers every row, and PostgreSQL's planner sees 9 rows after ANALYZE).
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    estimate = get("Observations", "$count=true")["@iot.count"]
+    assert 6 <= estimate <= 18
+    settings.STA_COUNT_EXACT_LIMIT = 0
+    assert get("Observations", "$count=true&$filter=result gt 20")["@iot.count"] == 2

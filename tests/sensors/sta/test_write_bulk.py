@@ -7,7 +7,7 @@ import pytest
 from django.db import DataError
 
 from smartcity.sensors import models as m
-from smartcity.sensors.sta import write
+from smartcity.sensors.sta import bulk, write
 from smartcity.sensors.sta.write import STAError
 from tests.sensors.sta.write_helpers import (
     MOVED,
@@ -298,7 +298,7 @@ def test_rows_refused_by_the_database_are_retried_one_by_one(monkeypatch):
     def refuse(*args, **kwargs):
         raise DataError("simulated refusal of the batch")
 
-    monkeypatch.setattr(type(m.Observation.objects), "bulk_create", refuse)
+    monkeypatch.setattr(bulk, "insert_observations", refuse)
     result = write.create_observations(
         [
             {

@@ -175,9 +175,7 @@ def test_a_bulk_write_of_10000_rows_queues_one_task_and_reads_stay_exact(stream)
     queued = DBTaskResult.objects.filter(task_path__endswith="refresh_aggregates_task")
     assert queued.count() == 1
     assert queued.get().args_kwargs["args"] == [
-        stream.pk,
-        "2024-05-01T00:00:00Z",
-        "2024-05-07T22:39:00Z",
+        [[stream.pk, "2024-05-01T00:00:00Z", "2024-05-07T22:39:00Z"]]
     ]
     # Before a worker ran it, the buckets are read from the raw data.
     series = services.aggregate(stream.pk, start, start + timedelta(days=7), interval="day")
