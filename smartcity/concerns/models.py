@@ -607,3 +607,8 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.concern or self.area}"
+
+
+# The Open311 API's models live beside its code; importing them here makes them part of
+# this app (and its migrations).
+from smartcity.concerns.open311.models import ApiKey, RequestToken  # noqa: E402, F401

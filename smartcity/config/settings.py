@@ -244,6 +244,9 @@ CONCERNS_REOPEN_DAYS = env.int("CONCERNS_REOPEN_DAYS", default=28)
 CONCERNS_FIXED_QUESTION_DAYS = env.int("CONCERNS_FIXED_QUESTION_DAYS", default=14)
 CONCERNS_PUBLISH_DELAY_HOURS = env.int("CONCERNS_PUBLISH_DELAY_HOURS", default=24)
 CONCERNS_ANONYMISE_AFTER_DAYS = env.int("CONCERNS_ANONYMISE_AFTER_DAYS", default=90)
+# Open311: new requests allowed per partner app's key and per client address (N/s|m|h|d).
+OPEN311_POST_RATE_PER_KEY = env.str("OPEN311_POST_RATE_PER_KEY", default="300/h")
+OPEN311_POST_RATE_PER_ADDRESS = env.str("OPEN311_POST_RATE_PER_ADDRESS", default="60/h")
 
 # Map: the tile server is the city's choice; empty means the no-tiles fallback.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("data/", include("smartcity.core.datasets_urls")),
     path("sensors/", include("smartcity.sensors.web_urls")),
     path("sta/", include("smartcity.sensors.urls")),
+    path("concerns/", include("smartcity.concerns.urls")),
+    path("open311/v2/", include("smartcity.concerns.open311.urls")),
     path("", include("smartcity.core.urls")),
 ]
 

@@ -407,12 +407,23 @@ def iter_records(
         yield row, values
 
 
+# Text a spreadsheet would run as a formula ("CSV injection", OWASP): such cells are
+# written with a leading apostrophe, which spreadsheets show as text and drop.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell_text(value: Any) -> str:
-    """A normalised value as CSV cell text."""
+    """A value as CSV cell text: empty for None, ``true``/``false``, JSON for objects and
+    lists, and text starting like a formula defused with a leading apostrophe (numbers,
+    negative ones included, stay as they are)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return str(value)
 
 

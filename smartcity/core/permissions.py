@@ -43,6 +43,11 @@ def is_staff_member(user) -> bool:
     return bool(_memberships(user))
 
 
+def is_city_staff(user) -> bool:
+    """Staff of any organisation or a platform admin: who may enter the staff pages."""
+    return is_staff_member(user) or is_platform_admin(user)
+
+
 def organisation_ids(user, *, admin_only: bool = False) -> set[int]:
     roles = _memberships(user)
     return {org for org, role in roles.items() if not admin_only or role == "admin"}

@@ -10,7 +10,7 @@ from django_ratelimit.decorators import ratelimit
 from smartcity.core import services
 from smartcity.core.forms import AccessibilityFeedbackForm
 from smartcity.core.health import health
-from smartcity.core.permissions import is_platform_admin, is_staff_member, organisation_ids
+from smartcity.core.permissions import is_city_staff, organisation_ids
 from smartcity.core.rendering import render_form
 
 
@@ -45,7 +45,7 @@ def accessibility_feedback(request):
 @login_required
 def staff_area(request):
     user = request.user
-    if not (is_staff_member(user) or is_platform_admin(user)):
+    if not is_city_staff(user):
         raise PermissionDenied(_("This area is for the city's staff."))
     return render(request, "core/staff.html", services.staff_context(user, organisation_ids(user)))
 

@@ -10,11 +10,9 @@ import csv
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
@@ -27,8 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from smartcity.core.datasets import cell_text
+from smartcity.core.decorators import staff_required
 from smartcity.core.geography.services import areas_geojson
-from smartcity.core.permissions import can, is_platform_admin, is_staff_member
+from smartcity.core.permissions import can, is_city_staff, is_platform_admin
 from smartcity.core.rendering import render_form
 from smartcity.sensors.access import visible_things_filter
 from smartcity.sensors.alerting import services as alerting
@@ -361,19 +361,6 @@ def datastream_series(request, pk):
 
 
 # Spreadsheets run cells that start with these as formulas (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
-
-
 @require_GET
 def datastream_csv(request, pk):
     datastream, payload = _series_request(request, pk, MAX_CSV_ROWS)
@@ -397,7 +384,7 @@ def datastream_csv(request, pk):
     if payload["interval"] == "raw":
         writer.writerow(["time", f"value ({unit})" if unit else "value"])
         for point in payload["points"]:
-            writer.writerow([point["time"], _csv_cell(point["value"])])
+            writer.writerow([point["time"], cell_text(point["value"])])
     else:
         suffix = f" ({unit})" if unit else ""
         writer.writerow(["start", "end", "count", f"min{suffix}", f"mean{suffix}", f"max{suffix}"])
@@ -481,25 +468,12 @@ def datastream_detail(request, pk):
         "csv_url": reverse("sensors:series-csv", args=[datastream.pk])
         + (f"?{query}" if query else ""),
         "chart_labels": _chart_labels(),
-        "may_create_rule": is_staff_member(user) or is_platform_admin(user),
+        "may_create_rule": is_city_staff(user),
     }
     return render(request, "sensors/datastream.html", context, status=status)
 
 
 # --- Staff pages ---------------------------------------------------------------------------
-
-
-def staff_required(view):
-    """Members of an organisation and platform admins; others 403, anonymous to the login."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not (is_staff_member(request.user) or is_platform_admin(request.user)):
-            raise PermissionDenied(_("This area is for the city's staff."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @staff_required

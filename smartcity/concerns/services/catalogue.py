@@ -1,11 +1,22 @@
 """The catalogue: categories (Open311 services), their questions, templates and routing."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils.translation import ngettext
 
+from smartcity.concerns import workflow
 from smartcity.concerns.attributes import validate_answers
-from smartcity.concerns.models import Category, ResponseTemplate, RoutingRule
+from smartcity.concerns.models import (
+    Category,
+    CategoryAttribute,
+    ResponseTemplate,
+    RoutingRule,
+    State,
+)
 from smartcity.concerns.services._common import reason_text
+from smartcity.core.audit.context import acting_as
+from smartcity.core.permissions import can, is_platform_admin, organisation_ids, require
 
 
 def active_categories():
@@ -51,3 +62,133 @@ def response_templates(category: Category, state: str | None = None):
     if state is not None:
         templates = templates.filter(Q(state=state) | Q(state=""))
     return templates
+
+
+# --- Editing the catalogue -----------------------------------------------------------------
+#
+# Admins of a department a category routes to edit its texts, its target time and its
+# response templates; routing, attributes, the workflow and new categories are the platform
+# admins' (smartcity.concerns.policies.CategoryPolicy). Each write runs as its actor, so the
+# audit log records it with the values before and after.
+
+CATEGORY_TEXT_FIELDS = ("name", "description", "group", "keywords", "target_hours")
+
+
+def editable_categories(user):
+    """The categories whose texts and templates ``user`` may edit."""
+    if is_platform_admin(user):
+        return Category.objects.all()
+    return Category.objects.filter(
+        routing_rules__organisation_id__in=organisation_ids(user, admin_only=True)
+    ).distinct()
+
+
+def may_edit_texts(user, category: Category) -> bool:
+    return can(user, "change", category)
+
+
+def may_manage(user, category: Category | None = None) -> bool:
+    """Routing, attributes, workflow, new categories: platform admins."""
+    return can(user, "manage", category or Category())
+
+
+def _changed_fields(instance) -> set[str]:
+    if instance.pk is None:
+        return {f.name for f in instance._meta.concrete_fields}
+    stored = type(instance).objects.get(pk=instance.pk)
+    return {
+        f.name
+        for f in instance._meta.concrete_fields
+        if f.value_from_object(stored) != f.value_from_object(instance)
+    }
+
+
+def _store(instance, actor):
+    with transaction.atomic(), acting_as(actor):
+        instance.full_clean()
+        instance.save()
+    return instance
+
+
+def _remove(instance, actor) -> None:
+    with transaction.atomic(), acting_as(actor):
+        instance.delete()
+
+
+def save_category(category: Category, actor) -> Category:
+    """Create or change a category (an unsaved or edited instance); ValidationError keyed
+    by field, PermissionDenied where the actor may not change what they changed."""
+    changed = _changed_fields(category) - {"created_at", "updated_at"}
+    if category.pk is None or changed - set(CATEGORY_TEXT_FIELDS):
+        require(actor, "manage", category)
+    else:
+        require(actor, "change", category)
+    return _store(category, actor)
+
+
+def save_attribute(attribute: CategoryAttribute, actor) -> CategoryAttribute:
+    require(actor, "manage", attribute.category)
+    return _store(attribute, actor)
+
+
+def delete_attribute(attribute: CategoryAttribute, actor) -> None:
+    """Remove a question; answers already given stay with their concerns."""
+    require(actor, "manage", attribute.category)
+    _remove(attribute, actor)
+
+
+def save_routing_rule(rule: RoutingRule, actor) -> RoutingRule:
+    """Create or change a rule; concerns already routed keep their department."""
+    require(actor, "manage", rule.category)
+    return _store(rule, actor)
+
+
+def delete_routing_rule(rule: RoutingRule, actor) -> None:
+    require(actor, "manage", rule.category)
+    _remove(rule, actor)
+
+
+def save_response_template(template: ResponseTemplate, actor) -> ResponseTemplate:
+    require(actor, "change", template.category)
+    return _store(template, actor)
+
+
+def delete_response_template(template: ResponseTemplate, actor) -> None:
+    require(actor, "change", template.category)
+    _remove(template, actor)
+
+
+def set_workflow(category: Category, transitions: list[dict] | None, actor) -> Category:
+    """Give the category its own transitions (``[{"from", "to", "public_note"}, ...]``), or
+    the default workflow for None or the default's own transitions. Refused when the
+    workflow is unusable or would strand open concerns of the category in a state it
+    cannot leave."""
+    require(actor, "manage", category)
+    try:
+        flow = workflow.Workflow.from_config(transitions or [])
+    except workflow.WorkflowConfigError as error:
+        raise ValidationError(
+            {"transitions": [reason_text(reason) for reason in error.reasons]}
+        ) from error
+    stranded = (
+        category.concerns.open()
+        .values("state")
+        .annotate(n=Count("pk"))
+        .order_by("state")
+        .values_list("state", "n")
+    )
+    problems = [
+        ngettext(
+            "%(count)d open concern is %(state)s, a state this workflow cannot leave.",
+            "%(count)d open concerns are %(state)s, a state this workflow cannot leave.",
+            count,
+        )
+        % {"count": count, "state": State(state).label}
+        for state, count in stranded
+        if not flow.targets(state)
+    ]
+    if problems:
+        raise ValidationError({"transitions": problems})
+    default = workflow.Workflow.default().to_config()
+    category.transitions = [] if flow.to_config() == default else flow.to_config()
+    return _store(category, actor)

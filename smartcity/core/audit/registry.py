@@ -11,6 +11,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from smartcity.core.audit.context import current_actor, current_request_path
 from smartcity.core.audit.models import AuditEntry
+from smartcity.core.permissions import is_city_staff
 
 MASKED = "••••"
 MASKED_CHANGED = "•••• (changed)"
@@ -31,9 +32,8 @@ def snapshot(instance, exclude=(), masked=()) -> dict:
 
 
 def is_staff_actor(user) -> bool:
-    from smartcity.core.permissions import is_platform_admin, is_staff_member
 
-    return user is not None and (is_platform_admin(user) or is_staff_member(user))
+    return user is not None and is_city_staff(user)
 
 
 def record(

@@ -37,7 +37,7 @@ from smartcity.core.notifications.topics import (
     get_topic,
     register_topic,
 )
-from smartcity.core.permissions import is_platform_admin, is_staff_member
+from smartcity.core.permissions import is_city_staff
 
 __all__ = [
     "ALL",
@@ -225,7 +225,7 @@ def preferences(user) -> dict[str, dict[str, bool]]:
 
 def topics_for(user) -> list:
     """The topics ``user`` can receive: staff-only topics for organisation members and admins."""
-    staff = is_staff_member(user) or is_platform_admin(user)
+    staff = is_city_staff(user)
     return all_topics(include_staff_only=staff)
 
 

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from smartcity.core.permissions import (
     is_authenticated,
+    is_city_staff,
     is_platform_admin,
-    is_staff_member,
     organisation_ids,
 )
 from smartcity.sensors import access
@@ -61,7 +61,7 @@ class Caller:
     def may_write_shared(self) -> bool:
         if self.token is not None:
             return self.token.scope in ("platform", "organisation")
-        return is_platform_admin(self.user) or is_staff_member(self.user)
+        return is_city_staff(self.user)
 
     @property
     def organisation(self) -> int | None:

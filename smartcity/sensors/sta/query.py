@@ -29,7 +29,6 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
@@ -1035,16 +1034,12 @@ def _chunks(items: list, size: int):
 def load_rows(queryset, entity_set: EntitySet) -> list:
     """The entities of ``queryset`` as rows (``entities.EntityRow``), in its order.
 
-    On SQLite, times stay the UTC text SQLite stores: parsing them into datetimes only to
-    print them again costs a third of a large response (``format_instant`` reads both).
+    Times are read as UTC text (``_UTCText``): parsing them into datetimes only to print
+    them again costs a third of a large response (``format_instant`` reads the text).
     """
     row = ROWS[entity_set.name]
-    columns = row.columns
-    if connections[queryset.db].vendor == "sqlite":
-        columns = [
-            Cast(name, TextField()) if name in _time_columns(entity_set) else name
-            for name in columns
-        ]
+    times = _time_columns(entity_set)
+    columns = [_UTCText(name) if name in times else name for name in row.columns]
     return [row(values) for values in queryset.values_list(*columns)]
 
 
@@ -1052,6 +1047,26 @@ def _time_columns(entity_set: EntitySet) -> frozenset[str]:
     return frozenset(
         f.attname for f in entity_set.model._meta.concrete_fields if isinstance(f, DateTimeField)
     )
+
+
+class _UTCText(Func):
+    """A time column as ``YYYY-MM-DD HH:MM:SS[.ffffff]`` in UTC, the text SQLite stores
+    (Python's ``str`` of a naive UTC datetime: no fraction when it is zero)."""
+
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # The CAST hides the column's declared type, which the driver would parse.
+        template = "CAST(%(expressions)s AS text)"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        # to_char prints 6 fraction digits always; the zero fraction goes as in Python.
+        template = (
+            "replace(to_char(%(expressions)s AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD HH24:MI:SS.US'), '.000000', '')"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
 
 
 class _Keys(Func):
@@ -1134,7 +1149,7 @@ def _expand_many(parents: list, level: _Level, queryset, user) -> None:
     pages: dict = {}
     for chunk in _chunks([p.pk for p in parents], PREFETCH_CHUNK):
         rows = (
-            level.source.model.objects.filter(pk__in=chunk)
+            level.source.model.objects.filter(pk__in=_Keys(chunk))
             .annotate(page=_PagePks(page))
             .values_list("pk", "page")
         )

@@ -255,8 +255,8 @@ def parse_time(value, path: str, *, allow_instant: bool) -> tuple[datetime, date
 
 
 def format_instant(moment: datetime | str | None) -> str | None:
-    """ISO 8601 in UTC with ``Z``. A string is a time as SQLite stores it (UTC,
-    ``2024-05-01 10:00:00[.ffffff]``), which the read engine loads unparsed."""
+    """ISO 8601 in UTC with ``Z``. A string is a UTC time as SQLite stores it
+    (``2024-05-01 10:00:00[.ffffff]``), which the read engine loads unparsed."""
     if moment is None:
         return None
     if isinstance(moment, str):

@@ -192,3 +192,19 @@ def test_encode_chunks_joins_small_pieces():
     chunks = list(datasets.encode_chunks(["ä" * 10] * 10, size=50))
     assert b"".join(chunks) == ("ä" * 100).encode("utf-8")
     assert [len(chunk) for chunk in chunks] == [60, 60, 60, 20]
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_defused():
+    dataset = make_dataset(
+        fields=[Field("note", "Note"), Field("value", "Value", type="number")],
+        rows=lambda: [
+            {"note": '=HYPERLINK("http://example.org")', "value": -3.5},
+            {"note": "-kaputt", "value": 1},
+            {"note": "Loch = tief", "value": 2},
+        ],
+    )
+    assert parse_csv(datasets.rows_to_csv(dataset))[1:] == [
+        ["'=HYPERLINK(\"http://example.org\")", "-3.5"],
+        ["'-kaputt", "1"],
+        ["Loch = tief", "2"],
+    ]

@@ -1,0 +1,1 @@
+"""Web pages of citizen-concern management: citizens and back office."""
