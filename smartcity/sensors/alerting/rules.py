@@ -29,10 +29,8 @@ Alarm Systems for the Process Industries", alarm deadband). Derived quantities (
 are rounded to 9 decimal places before they are compared, so that decimal readings compare as
 written (0.1 + 0.2 is 0.3 here).
 
-Reasons and parameter errors are :class:`Message` s: an English template with ``%(name)s``
-placeholders, marked with :func:`gettext_noop` so that Django's ``makemessages`` extracts it,
-and raw parameters, so that an application can render them translated and with local number
-and date formats.
+Reasons and parameter errors are :class:`Message` s (``smartcity.core.texts``), rendered by
+the app translated and with local number and date formats.
 """
 
 from __future__ import annotations
@@ -42,6 +40,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
+
+from smartcity.core.texts import EnglishText, gettext_noop
 
 OPEN = "open"
 CLOSE = "close"
@@ -57,16 +57,11 @@ COMPARE_DECIMALS = 9
 SHOWN_DECIMALS = 4
 
 
-def gettext_noop(message: str) -> str:
-    """Mark ``message`` for translation without translating it (a keyword makemessages knows)."""
-    return message
-
-
 Sample = tuple[datetime, float]
 
 
 @dataclass(frozen=True)
-class Message:
+class Message(EnglishText):
     """An English template with ``%(name)s`` placeholders and its parameters.
 
     Parameter values are numbers or strings; a parameter whose name ends in ``_time`` holds an
@@ -76,19 +71,15 @@ class Message:
     text: str
     params: dict[str, Any] = field(default_factory=dict)
 
-    def __str__(self) -> str:
-        return self.text % {name: _english(name, v) for name, v in self.params.items()}
+    def shown(self, name: str, value) -> str:
+        if name.endswith("_time") and isinstance(value, str):
+            return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if isinstance(value, float):
+            return f"{value:.{SHOWN_DECIMALS}f}".rstrip("0").rstrip(".")
+        return str(value)
 
     def as_dict(self) -> dict:
         return {"text": self.text, "params": dict(self.params)}
-
-
-def _english(name: str, value) -> str:
-    if name.endswith("_time") and isinstance(value, str):
-        return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    if isinstance(value, float):
-        return f"{value:.{SHOWN_DECIMALS}f}".rstrip("0").rstrip(".")
-    return str(value)
 
 
 def _shown(value: float) -> float | int:
