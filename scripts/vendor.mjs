@@ -6,6 +6,8 @@ const target = "smartcity/core/static/vendor";
 const files = {
   "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
   "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+  // leaflet.js names its source map; collectstatic's manifest storage needs the file.
+  "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
   "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
   "leaflet/dist/images": "leaflet/images",
   "leaflet/LICENSE": "leaflet/LICENSE",

@@ -10,7 +10,7 @@ mark a single house.
 from django.utils.translation import gettext_lazy as _
 
 from smartcity.concerns import workflow
-from smartcity.concerns.models import HIDDEN_LOCATION_DECIMALS, Concern
+from smartcity.concerns.models import Concern, rounded_place
 from smartcity.core import datasets
 
 COLUMNS = (
@@ -33,8 +33,7 @@ def _rows():
 
 
 def _row(values: dict) -> dict:
-    lat = round(values["lat"], HIDDEN_LOCATION_DECIMALS)
-    lon = round(values["lon"], HIDDEN_LOCATION_DECIMALS)
+    lat, lon = rounded_place(values["lat"], values["lon"])
     return {
         "service_request_id": values["service_request_id"],
         "service_code": values["category__service_code"],

@@ -153,8 +153,7 @@ def _history(concern: Concern, final: str, staff, days_ago: int, templates: dict
             concern.closed_at = at
         elif reopening:
             concern.closed_at = None
-            target_time = concern.category.target_time
-            concern.due_at = at + target_time if target_time else None
+            concern.due_at = concern.category.due_from(at)
         state = target
     concern.state = state
     concern.save()
@@ -199,7 +198,7 @@ def load() -> str:
             contact_email="" if by_citizen else f"hinweis{index + 1}@example.org",
             organisation=organisation,
             submitted_at=submitted,
-            due_at=submitted + category.target_time,
+            due_at=category.due_from(submitted),
             # Older concerns passed review; the newest still wait for it.
             published_at=None if final == "submitted" else submitted + timedelta(hours=20),
             forwarded_to=EXTERNAL_BODY if final == "not_responsible" else "",

@@ -11,7 +11,7 @@ calendar duration is the one rule every department and every Open311 client can 
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,6 +46,12 @@ class State(models.TextChoices):
     NOT_RESPONSIBLE = workflow.NOT_RESPONSIBLE, _("not responsible")
     REJECTED = workflow.REJECTED, _("rejected")
     REOPENED = workflow.REOPENED, _("reopened")
+
+
+def rounded_place(lat: float, lon: float) -> tuple[float, float]:
+    """A place rounded so that it marks no single house: where staff hid the exact place,
+    and in the open data."""
+    return round(lat, HIDDEN_LOCATION_DECIMALS), round(lon, HIDDEN_LOCATION_DECIMALS)
 
 
 def link(url_name: str, *args) -> str:
@@ -118,6 +124,12 @@ class Category(models.Model):
     @property
     def target_time(self) -> timedelta | None:
         return None if self.target_hours is None else timedelta(hours=self.target_hours)
+
+    def due_from(self, start: datetime) -> datetime | None:
+        """When a concern submitted (or reopened) at ``start`` is due; None without a
+        target time."""
+        target = self.target_time
+        return None if target is None else start + target
 
     def attribute_specs(self) -> list[attributes.AttributeSpec]:
         return [attribute.spec() for attribute in self.attributes.all()]
@@ -468,10 +480,7 @@ class Concern(models.Model):
     def public_location(self) -> tuple[float, float]:
         """(lat, lon), rounded where staff hid the exact place."""
         if self.personal_data_hidden:
-            return (
-                round(self.lat, HIDDEN_LOCATION_DECIMALS),
-                round(self.lon, HIDDEN_LOCATION_DECIMALS),
-            )
+            return rounded_place(self.lat, self.lon)
         return self.lat, self.lon
 
     def public_photos(self) -> list["ConcernPhoto"]:

@@ -437,12 +437,19 @@ class _Echo:
         return value
 
 
+def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """The header and the rows as CSV lines (RFC 4180, CRLF line ends), every value through
+    :func:`cell_text`."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(header)
+    for values in rows:
+        yield writer.writerow([cell_text(value) for value in values])
+
+
 def rows_to_csv(dataset: Dataset) -> Iterator[str]:
     """The dataset as CSV lines (RFC 4180, CRLF line ends), the header line first."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield writer.writerow([field.name for field in dataset.fields])
-    for _row, values in iter_records(dataset):
-        yield writer.writerow([cell_text(value) for value in values])
+    header = [field.name for field in dataset.fields]
+    return csv_lines(header, (values for _row, values in iter_records(dataset)))
 
 
 # --- GeoJSON -------------------------------------------------------------------------------

@@ -2,18 +2,18 @@
 then the confirmation, the report page and the public map and list. The UI is switched to
 English first, so the tests read the English labels."""
 
-import io
 import re
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from smartcity.concerns import demo as concerns_demo
 from smartcity.concerns.models import Concern
 from smartcity.core.demo import organisations, users
 from smartcity.core.geography import demo as geography_demo
+from tests.browser.concerns_support import in_english
 from tests.browser.conftest import assert_accessible, login
+from tests.concerns.conftest import png_bytes
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,13 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = {"width": 390, "height": 844}
 
 
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (180, 40, 40)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-PHOTO = {"name": "schlagloch.png", "mimeType": "image/png", "buffer": _png()}
+PHOTO = {"name": "schlagloch.png", "mimeType": "image/png", "buffer": png_bytes((64, 48))}
 
 
 @pytest.fixture
@@ -38,16 +32,11 @@ def demo_city(db):
     concerns_demo.load()
 
 
-def _in_english(page) -> None:
-    page.get_by_role("button", name="Sprache: English").click()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-
-
 def test_a_citizen_reports_a_pothole_with_a_photo_on_a_phone(page, demo_city):
     make_user("buerger@example.org")
     page.set_viewport_size(PHONE)
     login(page, "buerger@example.org", PASSWORD)
-    _in_english(page)
+    in_english(page)
 
     page.get_by_role("link", name="Report a problem").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Report a problem")
@@ -116,7 +105,7 @@ def test_a_citizen_reports_a_pothole_with_a_photo_on_a_phone(page, demo_city):
 def test_the_public_map_and_list_on_a_phone(page, demo_city):
     page.set_viewport_size(PHONE)
     page.goto("/concerns/")
-    _in_english(page)
+    in_english(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Concerns in Dresden")
     published = Concern.objects.filter(published_at__isnull=False).count()
     expect(page.get_by_text(f"{published} concerns", exact=True)).to_be_visible()

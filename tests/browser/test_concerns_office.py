@@ -8,44 +8,18 @@ import pytest
 from playwright.sync_api import expect
 
 from smartcity.concerns import services
-from smartcity.concerns.models import Category, CategoryAttribute, Concern, RoutingRule
-from smartcity.core.accounts.models import Membership, Organisation
-from smartcity.core.geography import demo as geography_demo
+from smartcity.concerns.models import Concern
+from tests.browser.concerns_support import STAFF_EMAIL, in_english, potholes_to_the_sta
 from tests.browser.conftest import assert_accessible, login
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _in_english(page) -> None:
-    page.get_by_role("button", name="Sprache: English").click()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 @pytest.fixture
 def demo_like_concern():
     """A pothole in the Altstadt, as the demo data has them, reported with contact data."""
-    geography_demo.load()
-    department = Organisation.objects.create(
-        name="Straßen- und Tiefbauamt", short_name="STA", slug="sta", kind="department"
-    )
-    category = Category.objects.create(
-        service_code="schlagloch", name="Schlagloch", group="Straßen und Wege", target_hours=72
-    )
-    CategoryAttribute.objects.create(
-        category=category,
-        code="groesse",
-        datatype="singlevaluelist",
-        required=True,
-        description="Wie groß ist das Schlagloch?",
-        values=[
-            {"key": "klein", "name": "kleiner als eine Hand"},
-            {"key": "gross", "name": "größer als ein Teller"},
-        ],
-    )
-    RoutingRule.objects.create(category=category, organisation=department)
-    worker = make_user("bauhof@example.org")
-    Membership.objects.create(user=worker, organisation=department)
+    category = potholes_to_the_sta()
     concern = services.submit_concern(
         category=category,
         lat=51.0505,
@@ -67,9 +41,9 @@ def _change_state(page, state: str, note: str = "") -> None:
 
 def test_staff_work_a_concern_to_fixed(page, demo_like_concern):
     number = demo_like_concern.service_request_id
-    login(page, "bauhof@example.org", PASSWORD)
+    login(page, STAFF_EMAIL, PASSWORD)
     page.goto("/concerns/office/")
-    _in_english(page)
+    in_english(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Inbox: citizen concerns")
     row = page.get_by_role("row", name=re.compile(number))
     expect(row.get_by_text("on time")).to_be_visible()
@@ -99,9 +73,9 @@ def test_a_response_template_fills_the_public_note(page, demo_like_concern):
     demo_like_concern.category.response_templates.create(
         title="Erledigt", state="fixed", text="Vielen Dank, der Schaden ist behoben."
     )
-    login(page, "bauhof@example.org", PASSWORD)
+    login(page, STAFF_EMAIL, PASSWORD)
     page.goto(f"/concerns/office/{demo_like_concern.service_request_id}/")
-    _in_english(page)
+    in_english(page)
     page.get_by_label("Response template").select_option(label="Erledigt (fixed)")
     expect(
         page.locator("#change-state form[method=post]").get_by_label("Public note")
@@ -109,9 +83,9 @@ def test_a_response_template_fills_the_public_note(page, demo_like_concern):
 
 
 def test_statistics_and_map_views_are_accessible(page, demo_like_concern):
-    login(page, "bauhof@example.org", PASSWORD)
+    login(page, STAFF_EMAIL, PASSWORD)
     page.goto("/concerns/office/statistics/")
-    _in_english(page)
+    in_english(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Statistics of citizen concerns")
     expect(page.locator("#heat-map path.leaflet-interactive").first).to_be_visible()
     assert_accessible(page)

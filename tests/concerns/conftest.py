@@ -1,10 +1,12 @@
 import io
+import os
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 
 from smartcity.concerns import services
-from smartcity.concerns.models import Category, CategoryAttribute, RoutingRule
+from smartcity.concerns.models import Category, CategoryAttribute, Concern, RoutingRule
 from smartcity.core.accounts.models import Membership
 from smartcity.core.geography import demo as geography_demo
 from smartcity.core.geography.models import Area
@@ -68,9 +70,14 @@ def submit(pothole):
     return submit
 
 
-def png_bytes(size=(40, 30), color=(200, 30, 30)) -> bytes:
+def png_bytes(size=(40, 30), color=(200, 30, 30), *, noise=False) -> bytes:
+    """A PNG; with ``noise`` random pixels, which PNG cannot compress (a large file)."""
     buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "PNG")
+    if noise:
+        image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    else:
+        image = Image.new("RGB", size, color)
+    image.save(buffer, "PNG")
     return buffer.getvalue()
 
 
@@ -82,3 +89,26 @@ def make_follower(db):
         return make_user(f"follower{next(count)}@example.org")
 
     return make
+
+
+@pytest.fixture
+def worked(submit, staff, other_staff, other_department):
+    """Three fixed potholes in the Altstadt, closed after 10, 20 and 100 hours, the last one
+    forwarded and late (target 72 h); one open pothole in the Neustadt."""
+
+    def closed_after(hours, *, forwarded=False):
+        concern, worker = submit(), staff
+        if forwarded:
+            concern, worker = services.forward(concern, other_department, staff), other_staff
+        concern = services.change_state(
+            services.change_state(concern, "open", worker), "fixed", worker
+        )
+        Concern.objects.filter(pk=concern.pk).update(
+            submitted_at=concern.closed_at - timedelta(hours=hours),
+            due_at=concern.closed_at - timedelta(hours=hours - 72),
+        )
+
+    closed_after(10)
+    closed_after(20)
+    closed_after(100, forwarded=True)
+    submit(at=NEUSTADT)

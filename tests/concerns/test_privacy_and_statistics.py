@@ -1,7 +1,5 @@
 """DSGVO export and erasure, and the back-office statistics."""
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
@@ -9,7 +7,6 @@ from smartcity.concerns import services
 from smartcity.concerns.models import Concern
 from smartcity.concerns.services.statistics import percentile
 from smartcity.core import privacy
-from tests.concerns.conftest import NEUSTADT
 
 pytestmark = pytest.mark.django_db
 
@@ -40,25 +37,7 @@ def test_percentiles_are_nearest_rank():
     assert percentile([7], 90) == 7
 
 
-def test_statistics_of_processing_times_target_times_and_forwarding(
-    submit, staff, other_staff, other_department
-):
-    def closed_after(hours, *, forwarded=False, due_hours=72):
-        concern, worker = submit(), staff
-        if forwarded:
-            concern, worker = services.forward(concern, other_department, staff), other_staff
-        concern = services.change_state(
-            services.change_state(concern, "open", worker), "fixed", worker
-        )
-        Concern.objects.filter(pk=concern.pk).update(
-            submitted_at=concern.closed_at - timedelta(hours=hours),
-            due_at=concern.closed_at - timedelta(hours=hours - due_hours),
-        )
-
-    closed_after(10)
-    closed_after(20)
-    closed_after(100, forwarded=True)
-    submit(at=NEUSTADT)
+def test_statistics_of_processing_times_target_times_and_forwarding(worked):
     figures = services.statistics(Concern.objects.all())
     assert figures.total == 4
     assert figures.closed == 3

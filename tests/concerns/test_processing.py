@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from smartcity.concerns import services
 from smartcity.concerns.models import Concern, Follow
+from smartcity.core.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -187,12 +188,19 @@ def fixed(submit, staff, **kwargs):
 
 
 def test_the_reporter_reopens_a_fixed_concern_within_the_window(submit, staff, citizen, pothole):
+    staff.language = "en"
+    staff.save()
     concern = fixed(submit, staff, reporter=citizen)
     concern = services.reopen(concern, citizen, "Das Loch ist wieder da.")
     assert concern.state == "reopened"
     assert concern.closed_at is None
     assert concern.due_at > timezone.now() + timedelta(hours=71)
     assert public_history(concern)[-1] == ("state", "fixed", "reopened", "Das Loch ist wieder da.")
+    # The department hears of it: the assignee, or everyone there while nobody is assigned.
+    (told,) = Notification.objects.filter(topic="concerns.department")
+    assert (told.recipient, told.body) == (staff, "Das Loch ist wieder da.")
+    assert told.url == f"/concerns/office/{concern.service_request_id}/"
+    assert told.title == f"Concern {concern.service_request_id} was reopened by its reporter"
 
 
 @override_settings(CONCERNS_REOPEN_DAYS=28)

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from smartcity.concerns import workflow
 from smartcity.concerns.attributes import LIST_TYPES
-from smartcity.concerns.models import Category, Concern, ConcernEvent, State
+from smartcity.concerns.models import Category, Concern, ConcernEvent
 from smartcity.concerns.open311.formats import CONTENT_TYPES, JSON, XML
+from smartcity.concerns.services import public_summary
 
 # Every request goes through review before it is public, so a new request is answered
 # with a token, not an id (GeoReport v2 service type "batch").
@@ -114,24 +115,9 @@ def service_request(request, concern: Concern) -> dict:
 
 
 def _describe(event: ConcernEvent) -> str:
-    """The entry as a sentence: its public note, or what happened."""
-    kind = ConcernEvent.Kind
-    if event.kind == kind.STATE_CHANGE:
-        status = _("Status: %(state)s") % {"state": State(event.to_state).label}
-        return f"{status}\n\n{event.text}" if event.text else status
-    if event.text:
-        return event.text
-    if event.kind == kind.FORWARDING:
-        return _("Forwarded to %(organisation)s.") % {"organisation": event.data.get("to", "")}
-    if event.kind == kind.MERGE:
-        return _("Concern %(id)s was merged into this one as a duplicate.") % {
-            "id": event.data.get("merged", "")
-        }
-    if event.kind == kind.FEEDBACK:
-        if event.data.get("fixed"):
-            return _("The reporter confirmed that it is fixed.")
-        return _("The reporter says it is not fixed.")
-    return str(event.get_kind_display())
+    """The entry as the concern's page shows it: what happened, then its public note."""
+    summary = public_summary(event)
+    return f"{summary}\n\n{event.text}" if event.text else summary
 
 
 def request_update(event: ConcernEvent) -> dict:

@@ -12,7 +12,9 @@ from functools import wraps
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 
@@ -27,6 +29,12 @@ from smartcity.concerns.open311.formats import (
     render,
 )
 from smartcity.concerns.open311.params import LIMIT, Params, bad, not_found
+
+# The request list is the same for every reader (published concerns only), and a page of
+# 1,000 requests costs tens of milliseconds to build: answers (200 to GET and HEAD) are
+# cached per URL and language this long, so a change shows in the list within a minute.
+# Clients and proxies may keep them as long (Cache-Control: public, max-age).
+LIST_CACHE_SECONDS = 60
 
 
 def _not_allowed(fmt, allowed: str):
@@ -128,7 +136,9 @@ def _list_requests(request, fmt):
         concerns, more = queries.find_requests(query)
     data = [representation.service_request(request, concern) for concern in concerns]
     headers = _next_page_link(request, query.page) if more else None
-    return render(fmt, "service_requests", data, headers=headers)
+    response = render(fmt, "service_requests", data, headers=headers)
+    patch_cache_control(response, public=True)
+    return response
 
 
 def _limited(request, name: str, key, rate: str) -> bool:
@@ -172,6 +182,7 @@ def _create_request(request, fmt):
     return render(fmt, "service_requests", data)
 
 
+@cache_page(LIST_CACHE_SECONDS)
 @endpoint("GET", "POST")
 def request_list(request, fmt):
     if request.method == "POST":

@@ -47,12 +47,15 @@ from smartcity.concerns.services.queries import (
     detail,
     filter_concerns,
     history,
+    public_summary,
     visible_concerns,
 )
 from smartcity.concerns.services.reporting import (
     Nearby,
     Submission,
+    is_in_dresden,
     nearby_open_concerns,
+    parse_point,
     submit_concern,
 )
 from smartcity.concerns.services.statistics import Statistics, statistics
@@ -88,9 +91,12 @@ __all__ = [
     "forward_external",
     "hide",
     "history",
+    "is_in_dresden",
     "merge_duplicate",
     "nearby_open_concerns",
     "overdue_concerns",
+    "parse_point",
+    "public_summary",
     "publish",
     "publish_due",
     "reopen",

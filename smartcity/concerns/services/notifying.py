@@ -20,6 +20,7 @@ from smartcity.core.notifications.topics import EMAIL, WEBPUSH, register_topic
 UPDATES = "concerns.updates"
 AREA = "concerns.area"
 ESCALATION = "concerns.escalation"
+DEPARTMENT = "concerns.department"
 
 
 def register_topics() -> None:
@@ -39,6 +40,16 @@ def register_topics() -> None:
         ESCALATION,
         _("Overdue concerns"),
         _("When concerns of your department pass their target time."),
+        default_channels=(EMAIL, WEBPUSH),
+        staff_only=True,
+    )
+    register_topic(
+        DEPARTMENT,
+        _("Reopened concerns of my department"),
+        _(
+            "When a reporter reopens a concern of your department: its assignee, or everyone "
+            "in the department while nobody is assigned."
+        ),
         default_channels=(EMAIL, WEBPUSH),
         staff_only=True,
     )
@@ -86,6 +97,21 @@ def tell_area_followers(concern: Concern) -> None:
         category=concern.category.name,
     )
     notify_many(users, AREA, title, concern.public_description[:300], concern.get_absolute_url())
+
+
+def tell_department(concern: Concern, title, body: str) -> None:
+    """The concern's assignee, or every member of its department while nobody is assigned."""
+    if concern.assignee_id is not None:
+        users = [concern.assignee]
+    else:
+        users = [
+            membership.user
+            for membership in Membership.objects.filter(
+                organisation_id=concern.organisation_id
+            ).select_related("user")
+        ]
+    url = link("concerns:office-detail", concern.service_request_id)
+    notify_many(users, DEPARTMENT, title, body, url)
 
 
 def tell_department_admins(organisation, title, body: str) -> int:

@@ -76,8 +76,7 @@ def _move(concern: Concern, target: str, actor, note: str, *, data=None, message
         concern.closed_at = concern.escalated_at = None
         concern.fix_question_sent_at = concern.fix_confirmed = None
         concern.duplicate_of = None
-        target_time = concern.category.target_time
-        concern.due_at = now + target_time if target_time else None
+        concern.due_at = concern.category.due_from(now)
     concern.save()
     record(
         concern,
@@ -288,6 +287,11 @@ def reopen(concern: Concern, user, reason: str):
         if refusal is not None:
             raise ValidationError({"reason": refusal})
         _move(concern, workflow.REOPENED, user, reason)
+        title = format_lazy(
+            gettext_lazy("Concern {id} was reopened by its reporter"),
+            id=concern.service_request_id,
+        )
+        notifying.tell_department(concern, title, reason)
     return concern
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from smartcity.concerns import workflow
 from smartcity.concerns.models import Concern, ConcernEvent, ConcernPhoto, Follow, ResponseTemplate
@@ -88,6 +89,32 @@ def history(user, concern: Concern) -> list[ConcernEvent]:
     if not is_responsible_staff(user, concern):
         events = events.filter(is_public=True)
     return list(events)
+
+
+def public_summary(event: ConcernEvent) -> str:
+    """What a public history entry says happened, in the reader's language; the same on
+    the concern's page and in Open311's status updates (its note comes apart)."""
+    Kind, data = ConcernEvent.Kind, event.data
+    if event.kind == Kind.STATE_CHANGE:
+        if event.to_state == workflow.SUBMITTED:
+            return _("Reported")
+        summary = _("State: %(state)s") % {"state": event.get_to_state_display()}
+        if data.get("forwarded_to"):
+            summary += " – " + _("handed over to %(body)s") % {"body": data["forwarded_to"]}
+        if data.get("duplicate_of"):
+            summary += " – " + _("repeats concern %(id)s") % {"id": data["duplicate_of"]}
+        return summary
+    if event.kind == Kind.PUBLIC_NOTE:
+        return _("Answer from the city")
+    if event.kind == Kind.FORWARDING:
+        return _("Forwarded to %(department)s") % {"department": data.get("to", "")}
+    if event.kind == Kind.MERGE:
+        return _("Concern %(id)s was merged into this one") % {"id": data.get("merged", "")}
+    if event.kind == Kind.FEEDBACK:
+        if data.get("fixed"):
+            return _("The reporter confirmed that it is fixed")
+        return _("The reporter says that it is not fixed")
+    return str(event.get_kind_display())
 
 
 def contact_of(user, concern: Concern) -> Contact | None:

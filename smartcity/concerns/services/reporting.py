@@ -66,16 +66,28 @@ def _coordinate(value) -> float | None:
     return number if number is not None and math.isfinite(number) else None
 
 
-def _location(lat, lon, errors: dict):
+def parse_point(lat, lon) -> tuple[float, float] | None:
+    """(lat, lon) from numbers or decimal strings (a decimal comma too); None where either
+    is missing, not a number or not finite."""
     lat, lon = _coordinate(lat), _coordinate(lon)
-    if lat is None or lon is None:
+    return None if lat is None or lon is None else (lat, lon)
+
+
+def is_in_dresden(lat: float, lon: float) -> bool:
+    """Whether the point lies within the city; False for impossible coordinates too."""
+    try:
+        return geography.is_in_city(lon, lat)
+    except ValueError:
+        return False
+
+
+def _location(lat, lon, errors: dict):
+    point = parse_point(lat, lon)
+    if point is None:
         errors["location"] = _("Please mark the place on the map.")
         return None, None, None
-    try:
-        inside = geography.is_in_city(lon, lat)
-    except ValueError:
-        inside = False
-    if not inside:
+    lat, lon = point
+    if not is_in_dresden(lat, lon):
         errors["location"] = _(
             "This place lies outside Dresden. Please choose a place within the city."
         )
@@ -194,7 +206,6 @@ def submit_concern(
 
     rule = catalogue.route(category, area)
     now = timezone.now()
-    target = category.target_time
     try:
         with transaction.atomic(), acting_as(reporter):
             concern = Concern.objects.create(
@@ -209,7 +220,7 @@ def submit_concern(
                 reporter=reporter,
                 organisation=rule.organisation if rule else None,
                 submitted_at=now,
-                due_at=now + target if target else None,
+                due_at=category.due_from(now),
                 idempotency_key=key,
                 **contact_values,
             )

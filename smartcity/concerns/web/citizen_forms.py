@@ -7,12 +7,12 @@ therefore optional on the server (the browser still marks the required ones), an
 service's errors are put back on the fields with :meth:`ReportForm.add_service_errors`.
 """
 
+import functools
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,7 @@ from smartcity.concerns.models import DESCRIPTION_MAX_LENGTH, MAX_PHOTOS, NOTE_M
 from smartcity.concerns.services import Contact, active_categories, attribute_field
 from smartcity.concerns.services.reporting import ADDRESS_MAX_LENGTH
 from smartcity.concerns.web.citizen_places import DISTRICT_KINDS, district_point
+from smartcity.concerns.web.common import check_period, day_field, period_filters
 from smartcity.core.geography import services as geography
 from smartcity.core.uploads.forms import MultipleImageFileInput
 
@@ -251,6 +252,10 @@ def _category_choices():
     return [("", _("all categories"))] + [(c.service_code, c.name) for c in categories]
 
 
+def _district_filter_choices():
+    return [("", _("all districts")), *district_choices()]
+
+
 def _state_choices():
     return [
         ("", _("all states")),
@@ -266,46 +271,33 @@ class ConcernFilterForm(forms.Form):
     # that an unfiltered request of the map's GeoJSON costs one query.
     category = forms.ChoiceField(label=_("Category"), required=False, choices=_category_choices)
     district = forms.ChoiceField(
-        label=_("District"),
-        required=False,
-        choices=lambda: [("", _("all districts")), *district_choices()],
+        label=_("District"), required=False, choices=_district_filter_choices
     )
     state = forms.ChoiceField(label=_("State"), required=False, choices=_state_choices)
-    since = forms.DateField(
-        label=_("Reported from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    until = forms.DateField(
-        label=_("Reported until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    since = day_field(_("Reported from"))
+    until = day_field(_("Reported until"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Validating and drawing a field read its choices several times: once per form.
+        self.fields["category"].choices = functools.cache(_category_choices)
+        self.fields["district"].choices = functools.cache(_district_filter_choices)
 
     def clean(self):
         data = super().clean()
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("The end of the period lies before its start."))
+        check_period(self)
         return data
 
     def filters(self) -> dict:
         """Keyword arguments of ``services.filter_concerns``."""
         data = self.cleaned_data
         state = data.get("state") or ""
-        zone = timezone.get_current_timezone()
-
-        def start_of(day):
-            return datetime.combine(day, time.min, tzinfo=zone)
-
         return {
             "category": data.get("category") or None,
             "area": geography.area_by_slug(data["district"]) if data.get("district") else None,
             "states": [state] if state in workflow.STATES else None,
             "status": STATUS_FILTERS[state][0] if state in STATUS_FILTERS else None,
-            "since": start_of(data["since"]) if data.get("since") else None,
-            # The end day counts whole.
-            "until": start_of(data["until"] + timedelta(days=1)) if data.get("until") else None,
+            **period_filters(data.get("since"), data.get("until")),
         }
 
     def query(self) -> dict:

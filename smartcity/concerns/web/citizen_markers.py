@@ -7,7 +7,7 @@ properties carry codes, not translated labels, so that one cached body serves ev
 reader; the page maps state codes to labels and colours.
 """
 
-from smartcity.concerns.models import HIDDEN_LOCATION_DECIMALS
+from smartcity.concerns.models import rounded_place
 
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 1000
@@ -28,7 +28,7 @@ _COLUMNS = (
 def _feature(row) -> dict:
     identifier, lat, lon, hidden, state, code, name, submitted, is_demo = row
     if hidden:
-        lat, lon = round(lat, HIDDEN_LOCATION_DECIMALS), round(lon, HIDDEN_LOCATION_DECIMALS)
+        lat, lon = rounded_place(lat, lon)
     properties = {
         "state": state,
         "service_code": code,

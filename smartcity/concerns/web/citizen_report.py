@@ -6,12 +6,11 @@ picked on a map, checked at once, and open reports of the same category nearby a
 before anything is saved. A form key makes a double submit return the first concern.
 """
 
-import math
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
@@ -20,7 +19,9 @@ from smartcity.concerns.services import (
     Nearby,
     active_categories,
     category_by_code,
+    is_in_dresden,
     nearby_open_concerns,
+    parse_point,
     submit_concern,
 )
 from smartcity.concerns.web.citizen_forms import ReportForm
@@ -63,26 +64,16 @@ def report_start(request):
     )
 
 
-def _category(service_code: str):
-    category = category_by_code(service_code)
+def _category(service_code: str, *, inactive_too: bool = False):
+    category = category_by_code(service_code, active_only=not inactive_too)
     if category is None:
         raise Http404
     return category
 
 
-def _coordinates(lat, lon) -> tuple[float, float] | None:
-    try:
-        lat, lon = float(str(lat).replace(",", ".")), float(str(lon).replace(",", "."))
-    except (TypeError, ValueError):
-        return None
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    return lat, lon
-
-
 def _nearby(category, lat, lon, user) -> list[Nearby]:
-    point = _coordinates(lat, lon)
-    if point is None or not geography.is_in_city(point[1], point[0]):
+    point = parse_point(lat, lon)
+    if point is None or not is_in_dresden(*point):
         return []
     return nearby_open_concerns(category, *point, user=user)
 
@@ -97,12 +88,23 @@ def _remember(request, concern: Concern) -> None:
 @ratelimit(key="ip", rate=REPORT_RATE, method="POST", block=True)
 def report_form(request, service_code):
     """Steps 2 and 3: place, description, questions, photos, contact; then save."""
-    category = _category(service_code)
+    # A category closed while the citizen was writing still takes the POST, to refuse it
+    # with everything typed kept on the page.
+    category = _category(service_code, inactive_too=request.method == "POST")
     if request.method != "POST":
         return _render_form(request, ReportForm(category))
     form = ReportForm(category, request.POST, request.FILES)
     suggestions = []
-    if form.is_valid():
+    valid = form.is_valid()
+    if not category.is_active:
+        form.add_error(
+            None,
+            _(
+                "This category no longer takes reports. Please choose another category; "
+                "what you typed is still here to copy."
+            ),
+        )
+    elif valid:
         arguments = form.submission()
         if not (request.POST.get("duplicates_seen") or form.approximate_place):
             suggestions = _nearby(category, arguments["lat"], arguments["lon"], request.user)
@@ -145,12 +147,12 @@ def place_check(request, service_code):
     """The part of the form under the map, refreshed when the pin moves: which district
     the place lies in (or that it lies outside Dresden) and open reports nearby."""
     category = _category(service_code)
-    point = _coordinates(request.GET.get("lat"), request.GET.get("lon"))
+    point = parse_point(request.GET.get("lat"), request.GET.get("lon"))
     area = inside = None
     suggestions = []
     if point is not None:
         lat, lon = point
-        inside = geography.is_in_city(lon, lat)
+        inside = is_in_dresden(lat, lon)
         if inside:
             area = geography.area_at(lon, lat)
             suggestions = nearby_open_concerns(category, lat, lon, user=request.user)

@@ -19,20 +19,20 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from smartcity.concerns import workflow
-from smartcity.concerns.models import Concern, State
+from smartcity.concerns.models import State
 from smartcity.concerns.policies import is_reporter
 from smartcity.concerns.services import (
     answer_fixed_question,
-    concern_for,
     detail,
     filter_concerns,
     follow,
     follows_of,
+    public_summary,
     reopen,
     reopen_refusal,
     unfollow,
@@ -41,6 +41,7 @@ from smartcity.concerns.services import (
 from smartcity.concerns.web import citizen_markers
 from smartcity.concerns.web.citizen_forms import ConcernFilterForm, FixedAnswerForm, ReopenForm
 from smartcity.concerns.web.citizen_places import DISTRICT_KINDS
+from smartcity.concerns.web.common import concern_or_404, redirect_back
 from smartcity.core.geography import services as geography
 from smartcity.core.permissions import is_authenticated
 
@@ -48,11 +49,42 @@ PAGE_SIZE = 20
 # The map's markers are cached this long (server and browser): a newly published concern
 # appears on the map within a minute; the list below it shows it at once.
 MARKERS_CACHE_SECONDS = 60
+# The list's total ("200,000 concerns", the number of pages) is counted at most this often
+# per filter: counting every published concern costs more than the rest of the page. The
+# rows themselves are read fresh on every request.
+LIST_COUNT_CACHE_SECONDS = 60
 
 
 def _public_concerns():
     """The public's view, the same for every reader: published concerns only."""
     return visible_concerns(None)
+
+
+def _cache_key(name: str, params) -> str:
+    """A cache key for an answer that depends only on these query parameters ((name,
+    value) or (name, values) pairs)."""
+    query = urlencode(sorted(params), doseq=True)
+    return f"concerns:{name}:" + hashlib.sha256(query.encode()).hexdigest()
+
+
+class _PublicListPaginator(Paginator):
+    """Pages of the public list, whose total is the same for every reader and so is
+    counted once per ``LIST_COUNT_CACHE_SECONDS`` and filter."""
+
+    def __init__(self, concerns, query: dict):
+        super().__init__(concerns, PAGE_SIZE)
+        self.count_key = _cache_key("list-count", query.items())
+
+    @cached_property
+    def count(self) -> int:
+        return cache.get_or_set(self.count_key, self.object_list.count, LIST_COUNT_CACHE_SECONDS)
+
+    def page(self, number):
+        """As ``Paginator.page``, but the rows are not cut to the counted total, which may
+        be up to a minute old."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
 
 def _form_errors(form) -> str:
@@ -72,7 +104,7 @@ def concern_list(request):
         query, area = form.query(), filters["area"]
     else:
         status = 400
-    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _PublicListPaginator(concerns, query).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
@@ -111,10 +143,7 @@ def markers(request):
     ``page`` and ``page_size`` (at most 1,000) page through them; ``next`` links the next
     page. Same body for every reader, so cached by its query string.
     """
-    key = (
-        "concerns:markers:"
-        + hashlib.sha256(urlencode(sorted(request.GET.lists()), doseq=True).encode()).hexdigest()
-    )
+    key = _cache_key("markers", request.GET.lists())
     body = cache.get(key)
     if body is None:
         form = ConcernFilterForm(request.GET)
@@ -158,13 +187,6 @@ def markers(request):
     return response
 
 
-def _concern_or_404(user, service_request_id) -> Concern:
-    try:
-        return concern_for(user, service_request_id)
-    except Concern.DoesNotExist:
-        raise Http404 from None
-
-
 def _render_detail(request, concern, *, reopen_form=None, fixed_form=None, status=200):
     user = request.user
     info = detail(user, concern)
@@ -181,7 +203,7 @@ def _render_detail(request, concern, *, reopen_form=None, fixed_form=None, statu
     context = {
         "concern": concern,
         # The public side for every reader: staff see the rest in the back office.
-        "events": [event for event in info.events if event.is_public],
+        "events": [(event, public_summary(event)) for event in info.events if event.is_public],
         "photos": concern.public_photos(),
         "is_following": info.is_following,
         "is_reporter": reporter,
@@ -203,21 +225,13 @@ def _render_detail(request, concern, *, reopen_form=None, fixed_form=None, statu
 
 def concern_detail(request, service_request_id):
     """A concern's page: what, where, its state and public history."""
-    return _render_detail(request, _concern_or_404(request.user, service_request_id))
-
-
-def _back_to(request, default: str) -> str:
-    """Where to go after an action: the page that asked, if it is one of ours."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+    return _render_detail(request, concern_or_404(request.user, service_request_id))
 
 
 @require_POST
 def follow_concern(request, service_request_id):
     """Follow (or, with ``action=unfollow``, stop following) a concern."""
-    concern = _concern_or_404(request.user, service_request_id)
+    concern = concern_or_404(request.user, service_request_id)
     if not is_authenticated(request.user):
         return redirect_to_login(concern.get_absolute_url())
     if request.POST.get("action") == "unfollow":
@@ -228,7 +242,7 @@ def follow_concern(request, service_request_id):
         messages.success(
             request, _("You follow this concern now. We tell you when something happens.")
         )
-    return redirect(_back_to(request, concern.get_absolute_url()))
+    return redirect_back(request, concern.get_absolute_url())
 
 
 @require_POST
@@ -250,13 +264,13 @@ def follow_area(request):
             _("You follow %(district)s now. We tell you about each new concern there.")
             % {"district": area.name},
         )
-    return redirect(_back_to(request, back))
+    return redirect_back(request, back)
 
 
 @require_POST
 def reopen_concern(request, service_request_id):
     """The reporter reopens a fixed concern within the reopening window."""
-    concern = _concern_or_404(request.user, service_request_id)
+    concern = concern_or_404(request.user, service_request_id)
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
@@ -272,7 +286,7 @@ def reopen_concern(request, service_request_id):
 @require_POST
 def answer_fixed(request, service_request_id):
     """The reporter's answer to "Is it fixed?"; "no" reopens the concern."""
-    concern = _concern_or_404(request.user, service_request_id)
+    concern = concern_or_404(request.user, service_request_id)
     form = FixedAnswerForm(request.POST)
     if form.is_valid():
         fixed = form.cleaned_data["fixed"] == "yes"

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from smartcity.concerns.models import (
     State,
 )
 from smartcity.concerns.services import catalogue
+from smartcity.concerns.web.common import add_service_errors
 from smartcity.concerns.web.office_catalogue_forms import (
     AttributeForm,
     CategoryForm,
@@ -26,10 +28,12 @@ from smartcity.concerns.web.office_catalogue_forms import (
     TransitionFormSet,
     transition_initial,
 )
-from smartcity.concerns.web.office_common import add_service_errors
 from smartcity.core.decorators import staff_required
 from smartcity.core.permissions import is_platform_admin
 from smartcity.core.rendering import render_form
+
+# One page for every form of the catalogue editor but the workflow's.
+EDIT_FORM = "concerns/office/edit_form.html"
 
 
 def _category(user, code) -> Category:
@@ -99,7 +103,13 @@ def _save_category(request, category: Category | None):
         else:
             messages.success(request, _("The category “%(name)s” was saved.") % {"name": saved})
             return redirect("concerns:catalogue-category", saved.service_code)
-    return render_form(request, "concerns/office/category_form.html", form, {"category": category})
+    if category is None:
+        title, back = _("New category"), reverse("concerns:catalogue")
+    else:
+        title = _("Edit %(name)s") % {"name": category.name}
+        back = reverse("concerns:catalogue-category", args=[category.service_code])
+    page = {"title": title, "back_url": back, "back_label": _("Back")}
+    return render_form(request, EDIT_FORM, form, page)
 
 
 @staff_required
@@ -172,12 +182,12 @@ def part_edit(request, code, part, pk=None):
             messages.success(request, _("Saved."))
             return redirect("concerns:catalogue-category", category.service_code)
     new_title, edit_title = part_titles()[part]
-    return render_form(
-        request,
-        "concerns/office/part_form.html",
-        form,
-        {"category": category, "title": edit_title if item else new_title},
-    )
+    page = {
+        "title": f"{edit_title if item else new_title}: {category.name}",
+        "back_url": reverse("concerns:catalogue-category", args=[category.service_code]),
+        "back_label": _("Back to %(name)s") % {"name": category.name},
+    }
+    return render_form(request, EDIT_FORM, form, page)
 
 
 @require_POST

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from smartcity.concerns import services, workflow
 from smartcity.concerns.models import Concern, State
 from smartcity.concerns.services import backoffice
-from smartcity.concerns.web.office_common import add_service_errors
+from smartcity.concerns.web.common import add_service_errors, concern_or_404
 from smartcity.concerns.web.office_forms import (
     AssignForm,
     ExternalForm,
@@ -33,13 +33,6 @@ from smartcity.core.accounts.models import Membership
 from smartcity.core.decorators import staff_required
 from smartcity.core.geography.services import area_feature_collection
 from smartcity.core.permissions import can
-
-
-def _concern(user, number) -> Concern:
-    try:
-        return services.concern_for(user, number)
-    except Concern.DoesNotExist:
-        raise Http404(_("There is no concern with this number that you may see.")) from None
 
 
 def _answers(concern: Concern) -> list[tuple[str, str]]:
@@ -134,7 +127,7 @@ def _render(request, concern: Concern, bound: dict | None = None, status: int = 
 @require_GET
 @staff_required
 def detail(request, number):
-    return _render(request, _concern(request.user, number))
+    return _render(request, concern_or_404(request.user, number))
 
 
 # --- Actions -------------------------------------------------------------------------------
@@ -251,7 +244,7 @@ ACTIONS = {
 def act(request, number, action):
     if action not in ACTIONS:
         raise Http404
-    concern = _concern(request.user, number)
+    concern = concern_or_404(request.user, number)
     info = services.detail(request.user, concern)
     make_form, perform, error_fields = ACTIONS[action]
     form = make_form(request.POST, concern, info)

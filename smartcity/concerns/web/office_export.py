@@ -6,9 +6,6 @@ asked for, and then only where :func:`services.contact_of` allows it. Citizens t
 of the text, so every cell that a spreadsheet would run as a formula is defused.
 """
 
-import csv
-import io
-
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,12 +15,10 @@ from smartcity.concerns import services
 from smartcity.concerns.models import State
 from smartcity.concerns.services import backoffice
 from smartcity.concerns.web.office_inbox import selection, target_labels
-from smartcity.core.datasets import CSV_MEDIA_TYPE, QUERYSET_CHUNK_SIZE, cell_text, encode_chunks
+from smartcity.core.datasets import CSV_MEDIA_TYPE, QUERYSET_CHUNK_SIZE, csv_lines, encode_chunks
 from smartcity.core.decorators import staff_required
 
 
-# Spreadsheets run a cell starting with one of these as a formula (CSV injection, OWASP):
-# such a cell gets a leading apostrophe, which shows the text as typed.
 def _time(value) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
 
@@ -52,15 +47,14 @@ def header(with_contact: bool) -> list[str]:
 
 
 def rows(user, concerns, with_contact: bool):
-    """The header, then one list of cells per concern (not yet defused). Texts are
-    translated now: the rows are produced while the response streams, after the request."""
-    head, labels, now = header(with_contact), target_labels(), timezone.now()
+    """One list of cells per concern (defused when written). Texts are translated now: the
+    rows are produced while the response streams, after the request."""
+    labels, now = target_labels(), timezone.now()
     states = {value: str(label) for value, label in State.choices}
-    return _rows(user, concerns, with_contact, head, labels, states, now)
+    return _rows(user, concerns, with_contact, labels, states, now)
 
 
-def _rows(user, concerns, with_contact, head, labels, states, now):
-    yield head
+def _rows(user, concerns, with_contact, labels, states, now):
     for concern in concerns.iterator(chunk_size=QUERYSET_CHUNK_SIZE):
         row = [
             concern.service_request_id,
@@ -85,23 +79,13 @@ def _rows(user, concerns, with_contact, head, labels, states, now):
         yield row
 
 
-def csv_lines(table):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in table:
-        writer.writerow([cell_text(value) for value in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-
-
 @require_GET
 @staff_required
 def export_csv(request):
     _form, concerns = selection(request)
     with_contact = request.GET.get("contact") == "1"
     response = StreamingHttpResponse(
-        encode_chunks(csv_lines(rows(request.user, concerns, with_contact))),
+        encode_chunks(csv_lines(header(with_contact), rows(request.user, concerns, with_contact))),
         content_type=CSV_MEDIA_TYPE,
     )
     filename = f"concerns-{timezone.localdate():%Y-%m-%d}.csv"

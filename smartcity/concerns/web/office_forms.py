@@ -1,17 +1,16 @@
 """Forms of the back office: the inbox filters, bulk actions and the actions on one concern.
 They parse and check input; the services decide and write."""
 
-from datetime import datetime, time, timedelta
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from smartcity.concerns import services, workflow
 from smartcity.concerns.models import NOTE_MAX_LENGTH, Category, Concern, State
 from smartcity.concerns.services import backoffice
+from smartcity.concerns.web.common import check_period, day_field, period_filters
 from smartcity.core.accounts.models import Membership, Organisation
 from smartcity.core.geography.models import Area
+from smartcity.core.geography.services import DISTRICT_KINDS
 from smartcity.core.permissions import is_platform_admin, organisation_ids
 
 # Reached through their own actions (merging, naming the external body), not a state change.
@@ -46,9 +45,7 @@ def _note_field(label, *, required=False, help_text=""):
 
 
 def district_choices():
-    return Area.objects.filter(kind__in=[Area.Kind.STADTBEZIRK, Area.Kind.ORTSCHAFT]).order_by(
-        "name"
-    )
+    return Area.objects.filter(kind__in=DISTRICT_KINDS).order_by("name")
 
 
 def user_organisations(user):
@@ -293,32 +290,14 @@ class HideForm(forms.Form):
 
 
 class StatisticsForm(ScopeForm):
-    since = forms.DateField(
-        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = day_field(_("Submitted from"))
+    until = day_field(_("Submitted until"))
 
     def clean(self):
         data = super().clean()
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("The end lies before the start."))
+        check_period(self)
         return data
 
     def narrow(self, concerns):
-        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
-        return self.scope(
-            concerns,
-            since=_start_of(since) if since else None,
-            until=_start_of(until + timedelta(days=1)) if until else None,
-        )
-
-
-def _start_of(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _start_of(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+        data = self.cleaned_data
+        return self.scope(concerns, **period_filters(data.get("since"), data.get("until")))

@@ -5,10 +5,9 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from smartcity.concerns import services
 from smartcity.concerns.models import Concern
 from smartcity.concerns.services import backoffice
+from smartcity.concerns.web.common import redirect_back
 from smartcity.concerns.web.office_forms import BulkForm, InboxFilterForm
 from smartcity.core.decorators import staff_required
 from smartcity.core.geography.services import areas_geojson
@@ -109,13 +109,6 @@ def inbox(request):
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-def _back(request):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("concerns:inbox")
-
-
 def _done_message(action: str, count: int) -> str:
     if action == BulkForm.ASSIGN:
         return ngettext(
@@ -174,7 +167,7 @@ def bulk(request):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return _back(request)
+        return redirect_back(request, "concerns:inbox")
     data, user = form.cleaned_data, request.user
     action, numbers = data["action"], data["concerns"]
     if action == BulkForm.ASSIGN:
@@ -184,4 +177,4 @@ def bulk(request):
     else:
         outcome = backoffice.bulk_publish(numbers, user)
     _report(request, action, outcome)
-    return _back(request)
+    return redirect_back(request, "concerns:inbox")

@@ -10,6 +10,13 @@ OFFSET = r"[+-]\d\d:\d\d$"  # a W3C date-time ends with its UTC offset
 
 
 @pytest.fixture
+def english(client):
+    """Answers in English (``Accept-Language: en``): the tests read the English reasons."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
 def published(submit, platform_admin):
     """File a pothole report (keywords as for ``submit``) and publish it after review."""
 

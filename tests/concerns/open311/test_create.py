@@ -249,6 +249,22 @@ def test_a_file_that_is_not_an_image_is_refused(client, report):
     assert not Concern.objects.exists()
 
 
+def test_a_photo_that_is_too_large_is_refused(client, report, settings):
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    large = png_bytes(size=(1200, 1000), noise=True)
+    response = client.post(
+        f"{API}requests.xml", report() | {"media": _file("loch.png", large)}, headers=EN
+    )
+    assert response.status_code == 400
+    assert errors_of(response) == [
+        {
+            "code": 400,
+            "description": "media: Photo 1: The file is too large. Files may be at most 1 MB.",
+        }
+    ]
+    assert not Concern.objects.exists()
+
+
 def test_several_values_of_a_multivaluelist(client, report, pothole):
     pothole.attributes.create(
         code="ort",

@@ -37,7 +37,7 @@ def test_create_key_needs_a_name():
     assert not ApiKey.objects.exists()
 
 
-def test_a_platform_admin_creates_and_revokes_keys_on_the_page(client, platform_admin):
+def test_a_platform_admin_creates_and_revokes_keys_on_the_page(english, client, platform_admin):
     client.login(email=platform_admin.email, password=PASSWORD)
     assert "There are no keys yet." in client.get(PAGE).content.decode()
     response = client.post(PAGE, {"name": "Meldeplattform XY"})

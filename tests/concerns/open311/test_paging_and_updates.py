@@ -65,7 +65,7 @@ def test_pages_of_a_chosen_size(client, pothole):
         assert errors_of(response)[0]["code"] == 400
 
 
-def test_updated_after_lists_what_changed_oldest_change_first(client, published, staff):
+def test_updated_after_lists_what_changed_oldest_change_first(english, client, published, staff):
     first, second, unchanged = published(), published(), published()
     long_ago = timezone.now() - timedelta(days=200)
     Concern.objects.update(submitted_at=long_ago, updated_at=long_ago)
@@ -82,7 +82,7 @@ def test_updated_after_lists_what_changed_oldest_change_first(client, published,
 
 
 def test_status_updates_are_the_public_history_of_published_requests(
-    client, published, submit, staff
+    english, client, published, submit, staff
 ):
     concern = published()
     services.change_state(concern, "open", staff)
@@ -95,10 +95,10 @@ def test_status_updates_are_the_public_history_of_published_requests(
         concern.events.filter(pk=event.pk).update(created_at=start + timedelta(minutes=minute))
     updates = json_of(client.get(API + "servicerequestupdates.json"))
     assert [(u["status"], u["description"]) for u in updates] == [
-        ("open", "Status: submitted"),
-        ("open", "Status: open"),
-        ("open", "Wird nächste Woche repariert"),
-        ("closed", "Status: fixed\n\nErledigt"),
+        ("open", "Reported"),
+        ("open", "State: open"),
+        ("open", "Answer from the city\n\nWird nächste Woche repariert"),
+        ("closed", "State: fixed\n\nErledigt"),
     ]
     assert {u["service_request_id"] for u in updates} == {concern.service_request_id}
     assert all(re.search(OFFSET, u["updated_datetime"]) for u in updates)
@@ -150,7 +150,7 @@ def test_status_updates_by_request_and_by_date_range(client, published, staff):
     assert response.status_code == 400
 
 
-def test_the_demo_data_is_served_whole(client, areas):
+def test_the_demo_data_is_served_whole(english, client, areas):
     organisations.load()
     users.load()
     demo.load()
@@ -166,7 +166,7 @@ def test_the_demo_data_is_served_whole(client, areas):
     updates = json_of(client.get(API + "servicerequestupdates.json", {"updated_after": start}))
     assert {u["service_request_id"] for u in updates} <= set(listed)
     descriptions = " ".join(u["description"] for u in updates)
-    assert "Status: fixed" in descriptions and "merged" in descriptions
+    assert "State: fixed" in descriptions and "was merged into this one" in descriptions
     xml_of(client.get(API + "servicerequestupdates.xml", {"updated_after": start}))
     body = client.get(API + "requests.xml?status=closed").content.decode()
     assert "example.org" not in body and "Erika" not in body

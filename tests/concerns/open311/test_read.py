@@ -128,7 +128,7 @@ def test_an_unknown_service_is_404_in_the_standard_error_form(client, pothole, f
     response = client.get(f"{API}services/gibtsnicht.{fmt}")
     assert response.status_code == 404
     assert errors_of(response) == [
-        {"code": 404, "description": "service_code gibtsnicht was not found."}
+        {"code": 404, "description": "service_code gibtsnicht wurde nicht gefunden."}
     ]
 
 
@@ -271,7 +271,7 @@ def test_the_default_window_is_the_last_90_days(client, published):
     assert ids_of(client.get(API + "requests.json")) == [recent.service_request_id]
 
 
-def test_a_date_range_finds_older_requests_but_spans_at_most_90_days(client, published):
+def test_a_date_range_finds_older_requests_but_spans_at_most_90_days(english, client, published):
     old = submitted_days_ago(published(), 200)
     start = (timezone.now() - timedelta(days=210)).isoformat()
     end = (timezone.now() - timedelta(days=190)).isoformat()
@@ -306,7 +306,7 @@ def test_empty_parameters_count_as_not_sent(client, published):
     assert ids_of(response) == [concern.service_request_id]
 
 
-def test_service_code_lists_filter_and_unknown_codes_are_named(client, published):
+def test_service_code_lists_filter_and_unknown_codes_are_named(english, client, published):
     concern = published()
     assert ids_of(client.get(API + "requests.json?service_code=schlagloch,schlagloch")) == [
         concern.service_request_id

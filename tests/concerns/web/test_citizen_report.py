@@ -61,6 +61,17 @@ def test_an_unknown_or_inactive_category_is_not_found(english, pothole):
     assert english.get(FORM).status_code == 404
 
 
+def test_a_category_closed_while_writing_keeps_what_was_typed(english, report, pothole):
+    Category.objects.filter(pk=pothole.pk).update(is_active=False)
+    response = english.post(FORM, report(description="Loch <b>vor</b> der Schule"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This category no longer takes reports." in page
+    assert "Loch &lt;b&gt;vor&lt;/b&gt; der Schule</textarea>" in page
+    assert not Concern.objects.exists()
+    assert english.post("/concerns/report/vulkanausbruch/", report()).status_code == 404
+
+
 def test_anonymous_report_with_photo_and_contact(english, report):
     data = report(
         photos=photo(),
@@ -132,6 +143,18 @@ def test_a_file_that_is_no_image_is_refused(english, report):
     assert response.status_code == 400
     assert "Photo 1: The file is not a JPEG, PNG or WebP image" in response.content.decode()
     assert Concern.objects.count() == 0
+
+
+def test_a_photo_that_is_too_large_is_refused_in_german(client, report, settings):
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    large = SimpleUploadedFile("loch.png", png_bytes(size=(1200, 1000), noise=True))
+    assert large.size > settings.UPLOAD_MAX_BYTES
+    response = client.post(FORM, report(photos=large, description="Loch im Radweg"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Foto 1: Die Datei ist zu groß. Dateien dürfen höchstens 1 MB groß sein." in page
+    assert "Loch im Radweg</textarea>" in page
+    assert not Concern.objects.exists()
 
 
 def test_more_than_three_photos_are_refused(english, report):

@@ -9,36 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from smartcity.concerns import services
-from smartcity.concerns.models import Concern
-from tests.concerns.conftest import NEUSTADT
 from tests.concerns.web.office_support import client_of, text_of
 
 pytestmark = pytest.mark.django_db
 __all__ = ["client_of"]  # fixtures
-
-
-@pytest.fixture
-def worked(submit, staff, other_staff, other_department):
-    """Three fixed potholes in the Altstadt, closed after 10, 20 and 100 hours, the last one
-    forwarded and late (target 72 h); one open pothole in the Neustadt."""
-
-    def closed_after(hours, *, forwarded=False):
-        concern, worker = submit(), staff
-        if forwarded:
-            concern, worker = services.forward(concern, other_department, staff), other_staff
-        concern = services.change_state(
-            services.change_state(concern, "open", worker), "fixed", worker
-        )
-        Concern.objects.filter(pk=concern.pk).update(
-            submitted_at=concern.closed_at - timedelta(hours=hours),
-            due_at=concern.closed_at - timedelta(hours=hours - 72),
-        )
-
-    closed_after(10)
-    closed_after(20)
-    closed_after(100, forwarded=True)
-    submit(at=NEUSTADT)
 
 
 def figure(page: str, label: str) -> str:
@@ -113,4 +87,4 @@ def test_filters_narrow_the_figures(client_of, platform_admin, worked):
     assert figure(page, "Concerns") == "1"
     response = admin.get("/concerns/office/statistics/", {"since": tomorrow, "until": "2000-01-01"})
     assert response.status_code == 400
-    assert "The end lies before the start." in text_of(response)
+    assert "The end of the period lies before its start." in text_of(response)

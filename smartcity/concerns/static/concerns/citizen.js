@@ -281,7 +281,7 @@
           },
           onEachFeature: function (feature, marker) {
             var style = styles[feature.properties.state] || {};
-            marker.bindTooltip(feature.properties.category + " – " + (style.label || feature.properties.state));
+            marker.bindTooltip(document.createTextNode(feature.properties.category + " – " + (style.label || feature.properties.state)));
             marker.bindPopup(popup(feature, holder, styles));
           },
         }).addTo(map);
@@ -301,7 +301,7 @@
     L.circleMarker(latlng, {
       radius: 10, weight: 3, color: "#ffffff", fillOpacity: 1,
       fillColor: state ? getComputedStyle(state).backgroundColor : "#00457c",
-    }).bindTooltip(point.dataset.label).addTo(element.leafletMap);
+    }).bindTooltip(document.createTextNode(point.dataset.label)).addTo(element.leafletMap);
     // Core's map shows the concern's district; a background map allows a closer look.
     if (element.dataset.tileUrl) { element.leafletMap.setView(latlng, closeZoom(element), { animate: false }); }
   }

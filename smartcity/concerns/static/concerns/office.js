@@ -91,7 +91,7 @@
         });
       },
       onEachFeature: function (feature, item) {
-        item.bindTooltip(feature.properties.number + " – " + feature.properties.targetLabel);
+        item.bindTooltip(document.createTextNode(feature.properties.number + " – " + feature.properties.targetLabel));
         item.bindPopup(popup(feature.properties));
       },
     }).addTo(map);
@@ -108,7 +108,7 @@
       style: function (feature) {
         return { color: "#002d52", weight: 1, fillColor: SHADES[feature.properties.shade] || SHADES[0], fillOpacity: 0.8 };
       },
-      onEachFeature: function (feature, item) { item.bindTooltip(feature.properties.label); },
+      onEachFeature: function (feature, item) { item.bindTooltip(document.createTextNode(feature.properties.label)); },
     }).addTo(map);
     map.fitBounds(layer.getBounds(), { animate: false });
   }
