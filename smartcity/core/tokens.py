@@ -1,4 +1,4 @@
-"""Secrets for machine access (personal API tokens, sensor tokens).
+"""Secrets for machine access (personal API tokens, sensor tokens, Open311 keys).
 
 Only a SHA-256 hash is stored: a token has 256 bits of entropy, so a fast hash is enough
 and lets every request look its token up by index.
@@ -7,6 +7,9 @@ and lets every request look its token up by index.
 import hashlib
 import secrets
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 
 def new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
@@ -14,3 +17,20 @@ def new_secret(prefix: str) -> str:
 
 def hash_secret(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class HashedSecret(models.Model):
+    """What every machine credential keeps (personal API tokens, sensor tokens, Open311
+    keys): the first characters to recognise it by, the hash, and its use."""
+
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -13,6 +13,8 @@ and aggregated in the database while strings, booleans and JSON values keep thei
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from smartcity.core.tokens import HashedSecret
+
 GEOJSON = "application/geo+json"
 OM_MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 OM_COMPLEX = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation"
@@ -295,13 +297,11 @@ class SensorTokenQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True)
 
 
-class SensorToken(models.Model):
+class SensorToken(HashedSecret):
     """Write access for sensors and loggers: bound to one Thing, one organisation's Things,
     or (neither) the whole platform for its own integrations."""
 
     name = models.CharField(_("name"), max_length=120)
-    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
     organisation = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("organisation"),
@@ -321,9 +321,6 @@ class SensorToken(models.Model):
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     objects = SensorTokenQuerySet.as_manager()
 
@@ -337,9 +334,6 @@ class SensorToken(models.Model):
                 name="sensor_token_one_scope",
             )
         ]
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
 
     @property
     def scope(self) -> str:

@@ -8,13 +8,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from smartcity.core.tokens import HashedSecret
+
 
 class ApiKeyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 
 
-class ApiKey(models.Model):
+class ApiKey(HashedSecret):
     """A partner app's key for creating service requests (GeoReport v2 ``api_key``).
 
     Only a SHA-256 hash of the secret is stored (see ``smartcity.core.tokens``); the
@@ -24,8 +26,6 @@ class ApiKey(models.Model):
     name = models.CharField(
         _("name"), max_length=120, help_text=_("The partner app the key is for.")
     )
-    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -34,9 +34,6 @@ class ApiKey(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -44,9 +41,6 @@ class ApiKey(models.Model):
         verbose_name = _("Open311 API key")
         verbose_name_plural = _("Open311 API keys")
         ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
 
 
 class RequestToken(models.Model):

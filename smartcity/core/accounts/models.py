@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from smartcity.core.tokens import hash_secret, new_secret
+from smartcity.core.tokens import HashedSecret, hash_secret, new_secret
 
 
 class UserManager(BaseUserManager):
@@ -152,18 +152,13 @@ class ApiTokenManager(models.Manager):
         return token.user
 
 
-class ApiToken(models.Model):
+class ApiToken(HashedSecret):
     """A personal API token: a user's credentials for scripts, sent as ``Authorization: Bearer``."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(_("name"), max_length=80)
-    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     objects = ApiTokenManager()
 
@@ -171,6 +166,3 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
