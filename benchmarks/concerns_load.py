@@ -321,7 +321,7 @@ def _history(concern, final: str, cat: Catalogue, rnd: random.Random, now) -> li
     """The history entries of a concern along the default workflow to ``final``, as
     ``submit_concern``, ``publish_due``, ``assign``, ``change_state``, ``merge_duplicate``
     and ``anonymise_closed`` write them; sets the concern's state and times."""
-    from smartcity.concerns import workflow
+    from smartcity.concerns import demo, workflow
     from smartcity.concerns.models import ConcernEvent
 
     kind = ConcernEvent.Kind
@@ -360,7 +360,7 @@ def _history(concern, final: str, cat: Catalogue, rnd: random.Random, now) -> li
                 created_at=at,
             )
         )
-        if to_state == workflow.OPEN and staff is not None:
+        if demo.advance(concern, to_state, at, staff):
             events.append(
                 dict(
                     kind=kind.ASSIGNMENT,
@@ -370,12 +370,6 @@ def _history(concern, final: str, cat: Catalogue, rnd: random.Random, now) -> li
                     created_at=at,
                 )
             )
-            concern.assignee, concern.first_assigned_at = staff, at
-        if workflow.is_closed(to_state):
-            concern.closed_at = at
-        elif reopening:
-            concern.closed_at = None
-            concern.due_at = concern.category.due_from(at)
         state = to_state
     concern.state = state
     if final == workflow.NOT_RESPONSIBLE:

@@ -35,7 +35,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -45,8 +44,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from common import machine, write_result
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULT = ROOT / "benchmarks" / "results" / "mqtt_ingest_sqlite.json"  # or _postgresql
+RESULTS = ROOT / "benchmarks" / "results"
 START = datetime(2024, 1, 1, tzinfo=UTC)
 STREAMS = 10
 
@@ -360,20 +361,12 @@ def main() -> None:
         )
         results["consumer_totals"] = vars(consumer.totals)
         results["ignored_own_publications"] = consumer.ignored
-        results["machine"] = {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "database": database_description(),
-            "broker": "Mosquitto on the same machine",
-        }
+        results["machine"] = machine(
+            database=database_description(), broker="Mosquitto on the same machine"
+        )
         results["settings"] = {"batch_size": args.batch_size, "batch_ms": args.batch_ms}
         vendor = connection.vendor
-    text = json.dumps(results, indent=2)
-    print(text)
-    result = RESULT.with_name(f"mqtt_ingest_{vendor}.json")
-    result.parent.mkdir(parents=True, exist_ok=True)
-    result.write_text(text + "\n")
+    write_result(RESULTS / f"mqtt_ingest_{vendor}.json", results)
 
 
 if __name__ == "__main__":

@@ -140,7 +140,7 @@ def _history(concern: Concern, final: str, staff, days_ago: int, templates: dict
             organisation=None if reopening else concern.organisation,
             created_at=at,
         )
-        if target == workflow.OPEN and staff is not None:
+        if advance(concern, target, at, staff):
             concern.events.create(
                 kind=ConcernEvent.Kind.ASSIGNMENT,
                 actor=staff,
@@ -148,15 +148,24 @@ def _history(concern: Concern, final: str, staff, days_ago: int, templates: dict
                 data={"assignee": staff.pk, "name": str(staff)},
                 created_at=at,
             )
-            concern.assignee, concern.first_assigned_at = staff, at
-        if workflow.is_closed(target):
-            concern.closed_at = at
-        elif reopening:
-            concern.closed_at = None
-            concern.due_at = concern.category.due_from(at)
         state = target
     concern.state = state
     concern.save()
+
+
+def advance(concern: Concern, target: str, at, staff) -> bool:
+    """Set the fields a step of a made-up history to ``target`` at ``at`` changes (not the
+    state itself): opening assigns ``staff``, closing stamps the time, reopening sets a new
+    due time. True where ``staff`` was assigned, so the caller records that event too."""
+    assigned = target == workflow.OPEN and staff is not None
+    if assigned:
+        concern.assignee, concern.first_assigned_at = staff, at
+    if workflow.is_closed(target):
+        concern.closed_at = at
+    elif target == workflow.REOPENED:
+        concern.closed_at = None
+        concern.due_at = concern.category.due_from(at)
+    return assigned
 
 
 @transaction.atomic

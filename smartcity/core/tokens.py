@@ -8,6 +8,7 @@ import hashlib
 import secrets
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +18,17 @@ def new_secret(prefix: str) -> str:
 
 def hash_secret(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class HashedSecretQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def issue_secret(self, secret_prefix: str, **fields) -> tuple["HashedSecret", str]:
+        """Create a credential with ``fields``; returns it with its secret, which is shown
+        once and never stored."""
+        raw = new_secret(secret_prefix)
+        return self.create(prefix=raw[:10], key_hash=hash_secret(raw), **fields), raw
 
 
 class HashedSecret(models.Model):
@@ -29,8 +41,14 @@ class HashedSecret(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
+    objects = HashedSecretQuerySet.as_manager()
+
     class Meta:
         abstract = True
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

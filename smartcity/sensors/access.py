@@ -13,8 +13,13 @@ import binascii
 from django.db.models import Q
 from django.utils import timezone
 
-from smartcity.core.permissions import is_platform_admin, organisation_ids
-from smartcity.core.tokens import hash_secret, new_secret
+from smartcity.core.permissions import (
+    is_member_of,
+    is_platform_admin,
+    is_staff_member,
+    organisation_ids,
+)
+from smartcity.core.tokens import hash_secret
 from smartcity.sensors.models import SensorToken, Thing
 
 TOKEN_PREFIX = "st_"  # noqa: S105 - a public prefix, not a secret
@@ -22,21 +27,13 @@ TOKEN_PREFIX = "st_"  # noqa: S105 - a public prefix, not a secret
 
 def issue_token(name: str, *, organisation=None, thing=None, created_by=None):
     """Create a token; returns (token, secret). The secret is shown once, never stored."""
-    raw = new_secret(TOKEN_PREFIX)
-    token = SensorToken.objects.create(
-        name=name,
-        prefix=raw[:10],
-        key_hash=hash_secret(raw),
-        organisation=organisation,
-        thing=thing,
-        created_by=created_by,
+    return SensorToken.objects.issue_secret(
+        TOKEN_PREFIX, name=name, organisation=organisation, thing=thing, created_by=created_by
     )
-    return token, raw
 
 
 def revoke_token(token: SensorToken) -> None:
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    token.revoke()
 
 
 def _secret_from_header(header: str) -> str | None:
@@ -84,5 +81,5 @@ def may_write(user, token: SensorToken | None, thing: Thing | None) -> bool:
     if is_platform_admin(user):
         return True
     if thing is None:
-        return bool(organisation_ids(user))
-    return thing.organisation_id is not None and thing.organisation_id in organisation_ids(user)
+        return is_staff_member(user)
+    return is_member_of(user, thing.organisation_id)

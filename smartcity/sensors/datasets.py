@@ -34,7 +34,7 @@ def _rows():
             "latest_value": reading.value
             if reading and isinstance(reading.value, int | float)
             else None,
-            "is_demo": bool((stream.thing.properties or {}).get("demo")),
+            "is_demo": stream.thing.is_demo,
             "geometry": location.location if location else None,
         }
 

@@ -65,6 +65,11 @@ class Thing(Entity):
         verbose_name = _("thing")
         verbose_name_plural = _("things")
 
+    @property
+    def is_demo(self) -> bool:
+        """The simulator marks its stations with ``properties.demo``."""
+        return bool((self.properties or {}).get("demo"))
+
 
 class HistoricalLocation(models.Model):
     thing = models.ForeignKey(Thing, on_delete=models.CASCADE, related_name="historical_locations")
@@ -292,11 +297,6 @@ def _number(text: str):
         return float(text)
 
 
-class SensorTokenQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
-
-
 class SensorToken(HashedSecret):
     """Write access for sensors and loggers: bound to one Thing, one organisation's Things,
     or (neither) the whole platform for its own integrations."""
@@ -321,8 +321,6 @@ class SensorToken(HashedSecret):
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-
-    objects = SensorTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sensor token")

@@ -123,7 +123,7 @@ class ThingRow:
 
     @property
     def is_demo(self) -> bool:
-        return bool((self.thing.properties or {}).get("demo"))
+        return self.thing.is_demo
 
 
 def _stream_state(reading_time, alerted: bool, now) -> str:
@@ -360,7 +360,6 @@ def datastream_series(request, pk):
     return JsonResponse(payload)
 
 
-# Spreadsheets run cells that start with these as formulas (CSV injection).
 @require_GET
 def datastream_csv(request, pk):
     datastream, payload = _series_request(request, pk, MAX_CSV_ROWS)
@@ -384,6 +383,7 @@ def datastream_csv(request, pk):
     if payload["interval"] == "raw":
         writer.writerow(["time", f"value ({unit})" if unit else "value"])
         for point in payload["points"]:
+            # Text values may start with "=" and the like, which spreadsheets run as formulas.
             writer.writerow([point["time"], cell_text(point["value"])])
     else:
         suffix = f" ({unit})" if unit else ""
@@ -455,7 +455,7 @@ def datastream_detail(request, pk):
     context = {
         "datastream": datastream,
         "thing": datastream.thing,
-        "is_demo": bool((datastream.thing.properties or {}).get("demo")),
+        "is_demo": datastream.thing.is_demo,
         "unit": _unit_symbol(datastream),
         "form": form,
         "series": payload,
@@ -512,22 +512,17 @@ def thing_edit(request, pk):
     return render_form(request, "sensors/thing_form.html", form, {"thing": thing})
 
 
-def _token_page(request, form, status=200):
-    tokens = manageable_tokens(request.user).order_by("-created_at", "-pk")
-    return render(request, "sensors/tokens.html", {"form": form, "tokens": tokens}, status=status)
-
-
 @never_cache
 @staff_required
 def token_list(request):
     """The user's sensor tokens and the form for a new one; the new secret is shown once."""
-    if request.method != "POST":
-        return _token_page(request, TokenForm(user=request.user))
-    form = TokenForm(request.POST, user=request.user)
-    if not form.is_valid():
-        return _token_page(request, form, status=400)
-    token, secret = form.save()
-    return render(request, "sensors/token_created.html", {"token": token, "secret": secret})
+    posted = request.method == "POST"
+    form = TokenForm(request.POST if posted else None, user=request.user)
+    if posted and form.is_valid():
+        token, secret = form.save()
+        return render(request, "sensors/token_created.html", {"token": token, "secret": secret})
+    tokens = manageable_tokens(request.user).order_by("-created_at", "-pk")
+    return render_form(request, "sensors/tokens.html", form, {"tokens": tokens})
 
 
 @require_POST

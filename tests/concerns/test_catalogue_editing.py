@@ -49,13 +49,13 @@ def test_only_platform_admins_create_categories_and_change_routing_and_questions
     assert entries(new).get().action == "create"
     rule = RoutingRule(category=pothole, area=areas["Pieschen"], organisation=department)
     with pytest.raises(PermissionDenied):
-        catalogue.save_routing_rule(rule, department_admin)
-    catalogue.save_routing_rule(rule, platform_admin)
+        catalogue.save_part(rule, department_admin)
+    catalogue.save_part(rule, platform_admin)
     attribute = pothole.attributes.get()
     pk = attribute.pk
     with pytest.raises(PermissionDenied):
-        catalogue.delete_attribute(attribute, department_admin)
-    catalogue.delete_attribute(attribute, platform_admin)
+        catalogue.delete_part(attribute, department_admin)
+    catalogue.delete_part(attribute, platform_admin)
     assert entries(attribute, pk).get().action == "delete"
     assert catalogue.editable_categories(department_admin).get() == pothole
     assert set(catalogue.editable_categories(platform_admin)) == {pothole, new}
@@ -69,10 +69,10 @@ def test_saving_checks_the_model_rules(pothole, platform_admin, department):
         category=pothole, code="art", description="Art", datatype="singlevaluelist", values=[]
     )
     with pytest.raises(ValidationError) as error:
-        catalogue.save_attribute(attribute, platform_admin)
+        catalogue.save_part(attribute, platform_admin)
     assert "values" in error.value.message_dict
     with pytest.raises(ValidationError):
-        catalogue.save_routing_rule(
+        catalogue.save_part(
             RoutingRule(category=pothole, organisation=department), platform_admin
         )  # a second city-wide rule
 
@@ -80,10 +80,10 @@ def test_saving_checks_the_model_rules(pothole, platform_admin, department):
 def test_response_templates_belong_to_the_departments_admins(pothole, department_admin, staff):
     template = ResponseTemplate(category=pothole, title="Erledigt", text="Repariert.")
     with pytest.raises(PermissionDenied):
-        catalogue.save_response_template(template, staff)
-    catalogue.save_response_template(template, department_admin)
+        catalogue.save_part(template, staff)
+    catalogue.save_part(template, department_admin)
     pk = template.pk
-    catalogue.delete_response_template(template, department_admin)
+    catalogue.delete_part(template, department_admin)
     assert [e.action for e in entries(template, pk).order_by("pk")] == ["create", "delete"]
 
 

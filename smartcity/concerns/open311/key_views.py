@@ -1,11 +1,8 @@
 """The platform admins' page of Open311 API keys: list, issue (the secret is shown once)
 and revoke."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,18 +10,7 @@ from django.views.decorators.http import require_POST
 
 from smartcity.concerns.open311 import keys
 from smartcity.concerns.open311.forms import ApiKeyForm
-from smartcity.core.permissions import is_platform_admin
-
-
-def platform_admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not is_platform_admin(request.user):
-            raise PermissionDenied(_("Only platform administrators manage Open311 API keys."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from smartcity.core.decorators import platform_admin_required
 
 
 def _page(request, form, status=200):

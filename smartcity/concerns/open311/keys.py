@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from smartcity.concerns.open311.models import ApiKey
 from smartcity.core.audit.context import acting_as
 from smartcity.core.permissions import is_platform_admin
-from smartcity.core.tokens import hash_secret, new_secret
+from smartcity.core.tokens import hash_secret
 
 KEY_PREFIX = "o311_"
 
@@ -32,12 +32,8 @@ def issue_key(name: str, *, created_by=None) -> tuple[ApiKey, str]:
         raise ValidationError(
             {"name": _("Name the partner app in 1 to %(max)d characters.") % {"max": limit}}
         )
-    secret = new_secret(KEY_PREFIX)
     with acting_as(created_by):
-        key = ApiKey.objects.create(
-            name=name, prefix=secret[:10], key_hash=hash_secret(secret), created_by=created_by
-        )
-    return key, secret
+        return ApiKey.objects.issue_secret(KEY_PREFIX, name=name, created_by=created_by)
 
 
 def revoke_key(user, key: ApiKey) -> ApiKey:
@@ -45,9 +41,8 @@ def revoke_key(user, key: ApiKey) -> ApiKey:
     _require_platform_admin(user)
     if key.revoked_at is not None:
         raise ValidationError(_("This key is revoked already."))
-    key.revoked_at = timezone.now()
     with acting_as(user):
-        key.save(update_fields=["revoked_at"])
+        key.revoke()
     return key
 
 

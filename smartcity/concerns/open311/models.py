@@ -11,11 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from smartcity.core.tokens import HashedSecret
 
 
-class ApiKeyQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
-
-
 class ApiKey(HashedSecret):
     """A partner app's key for creating service requests (GeoReport v2 ``api_key``).
 
@@ -34,8 +29,6 @@ class ApiKey(HashedSecret):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-
-    objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Open311 API key")

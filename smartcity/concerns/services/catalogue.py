@@ -110,11 +110,6 @@ def _store(instance, actor):
     return instance
 
 
-def _remove(instance, actor) -> None:
-    with transaction.atomic(), acting_as(actor):
-        instance.delete()
-
-
 def save_category(category: Category, actor) -> Category:
     """Create or change a category (an unsaved or edited instance); ValidationError keyed
     by field, PermissionDenied where the actor may not change what they changed."""
@@ -126,36 +121,26 @@ def save_category(category: Category, actor) -> Category:
     return _store(category, actor)
 
 
-def save_attribute(attribute: CategoryAttribute, actor) -> CategoryAttribute:
-    require(actor, "manage", attribute.category)
-    return _store(attribute, actor)
+# Who may change each part of a category. Deleting a question leaves the answers already
+# given with their concerns; changing a routing rule leaves concerns already routed with
+# their department.
+PART_ACTIONS = {CategoryAttribute: "manage", RoutingRule: "manage", ResponseTemplate: "change"}
 
 
-def delete_attribute(attribute: CategoryAttribute, actor) -> None:
-    """Remove a question; answers already given stay with their concerns."""
-    require(actor, "manage", attribute.category)
-    _remove(attribute, actor)
+def may_change_part(user, model, category: Category) -> bool:
+    return can(user, PART_ACTIONS[model], category)
 
 
-def save_routing_rule(rule: RoutingRule, actor) -> RoutingRule:
-    """Create or change a rule; concerns already routed keep their department."""
-    require(actor, "manage", rule.category)
-    return _store(rule, actor)
+def save_part(part, actor):
+    """Create or change a question, routing rule or response template of its category."""
+    require(actor, PART_ACTIONS[type(part)], part.category)
+    return _store(part, actor)
 
 
-def delete_routing_rule(rule: RoutingRule, actor) -> None:
-    require(actor, "manage", rule.category)
-    _remove(rule, actor)
-
-
-def save_response_template(template: ResponseTemplate, actor) -> ResponseTemplate:
-    require(actor, "change", template.category)
-    return _store(template, actor)
-
-
-def delete_response_template(template: ResponseTemplate, actor) -> None:
-    require(actor, "change", template.category)
-    _remove(template, actor)
+def delete_part(part, actor) -> None:
+    require(actor, PART_ACTIONS[type(part)], part.category)
+    with transaction.atomic(), acting_as(actor):
+        part.delete()
 
 
 def set_workflow(category: Category, transitions: list[dict] | None, actor) -> Category:

@@ -11,13 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from smartcity.concerns.models import (
-    Category,
-    CategoryAttribute,
-    ResponseTemplate,
-    RoutingRule,
-    State,
-)
+from smartcity.concerns.models import Category, State
 from smartcity.concerns.services import catalogue
 from smartcity.concerns.web.common import add_service_errors
 from smartcity.concerns.web.office_catalogue_forms import (
@@ -122,29 +116,11 @@ def category_edit(request, code):
     return _save_category(request, _category(request.user, code))
 
 
-# Parts of a category: model, form, save, delete, who may change them, messages.
+# The parts of a category, each edited by its own form.
 PARTS = {
-    "attributes": (
-        CategoryAttribute,
-        AttributeForm,
-        catalogue.save_attribute,
-        catalogue.delete_attribute,
-        catalogue.may_manage,
-    ),
-    "routing": (
-        RoutingRule,
-        RoutingRuleForm,
-        catalogue.save_routing_rule,
-        catalogue.delete_routing_rule,
-        catalogue.may_manage,
-    ),
-    "templates": (
-        ResponseTemplate,
-        ResponseTemplateForm,
-        catalogue.save_response_template,
-        catalogue.delete_response_template,
-        catalogue.may_edit_texts,
-    ),
+    "attributes": AttributeForm,
+    "routing": RoutingRuleForm,
+    "templates": ResponseTemplateForm,
 }
 
 
@@ -161,21 +137,22 @@ def _part(request, code, part, pk):
     if part not in PARTS:
         raise Http404
     category = _category(request.user, code)
-    model, form_class, save, delete, may = PARTS[part]
-    if not may(request.user, category):
+    form_class = PARTS[part]
+    model = form_class._meta.model
+    if not catalogue.may_change_part(request.user, model, category):
         _refuse()
     item = get_object_or_404(model, pk=pk, category=category) if pk is not None else None
-    return category, item, form_class, save, delete
+    return category, item, form_class
 
 
 @staff_required
 def part_edit(request, code, part, pk=None):
-    category, item, form_class, save, _delete = _part(request, code, part, pk)
+    category, item, form_class = _part(request, code, part, pk)
     instance = item or form_class._meta.model(category=category)
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            save(form.save(commit=False), request.user)
+            catalogue.save_part(form.save(commit=False), request.user)
         except ValidationError as error:
             add_service_errors(form, error, {"values": "value_lines"})
         else:
@@ -193,8 +170,8 @@ def part_edit(request, code, part, pk=None):
 @require_POST
 @staff_required
 def part_delete(request, code, part, pk):
-    category, item, _form_class, _save, delete = _part(request, code, part, pk)
-    delete(item, request.user)
+    category, item, _form_class = _part(request, code, part, pk)
+    catalogue.delete_part(item, request.user)
     messages.success(request, _("“%(name)s” was deleted.") % {"name": item})
     return redirect("concerns:catalogue-category", category.service_code)
 

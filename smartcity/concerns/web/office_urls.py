@@ -25,8 +25,6 @@ class NumberConverter:
 
 register_converter(NumberConverter, "concern_number")
 
-CATALOGUE_PARTS = "attributes", "routing", "templates"
-
 urlpatterns = [
     path("office/", office_inbox.inbox, name="inbox"),
     path("office/bulk/", office_inbox.bulk, name="inbox-bulk"),
@@ -51,7 +49,7 @@ urlpatterns = [
     ),
     *(
         route
-        for part in CATALOGUE_PARTS
+        for part in office_catalogue.PARTS
         for route in (
             path(
                 f"office/catalogue/<slug:code>/{part}/new/",

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from smartcity.core.tokens import HashedSecret, hash_secret, new_secret
+from smartcity.core.tokens import HashedSecret, HashedSecretQuerySet, hash_secret
 
 
 class UserManager(BaseUserManager):
@@ -133,12 +133,10 @@ class Membership(models.Model):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
 
 
-class ApiTokenManager(models.Manager):
+class ApiTokenManager(models.Manager.from_queryset(HashedSecretQuerySet)):
     def issue(self, user, name: str) -> tuple["ApiToken", str]:
         """Create a token and return it with its secret, which is shown once and never stored."""
-        raw = new_secret("sc_")
-        token = self.create(user=user, name=name, prefix=raw[:10], key_hash=hash_secret(raw))
-        return token, raw
+        return self.issue_secret("sc_", user=user, name=name)
 
     def authenticate(self, raw: str):
         token = (

@@ -31,11 +31,6 @@ def snapshot(instance, exclude=(), masked=()) -> dict:
     return values
 
 
-def is_staff_actor(user) -> bool:
-
-    return user is not None and is_city_staff(user)
-
-
 def record(
     action: str,
     instance,
@@ -69,7 +64,7 @@ def _options(sender):
 
 
 def _remember_before(sender, instance, raw=False, **kwargs):
-    if raw or not is_staff_actor(current_actor()):
+    if raw or not is_city_staff(current_actor()):
         return
     previous = sender._default_manager.filter(pk=instance.pk).first() if instance.pk else None
     instance._audit_before = snapshot(previous, **_options(sender)) if previous else None
@@ -81,7 +76,7 @@ def _remember_before(sender, instance, raw=False, **kwargs):
 
 
 def _record_save(sender, instance, created, raw=False, **kwargs):
-    if raw or not is_staff_actor(current_actor()):
+    if raw or not is_city_staff(current_actor()):
         return
     before = getattr(instance, "_audit_before", None)
     after = snapshot(instance, **_options(sender))
@@ -95,7 +90,7 @@ def _record_save(sender, instance, created, raw=False, **kwargs):
 
 
 def _record_delete(sender, instance, **kwargs):
-    if not is_staff_actor(current_actor()):
+    if not is_city_staff(current_actor()):
         return
     record(AuditEntry.Action.DELETE, instance, snapshot(instance, **_options(sender)), None)
 

@@ -25,6 +25,7 @@ from smartcity.core.audit.context import acting_as
 from smartcity.core.notifications import services as notifications
 from smartcity.core.permissions import (
     is_authenticated,
+    is_city_staff,
     is_platform_admin,
     organisation_ids,
     require,
@@ -84,7 +85,7 @@ def _check_note(note: str) -> str:
 
 
 def _require_staff(user) -> None:
-    if not is_authenticated(user) or not (is_platform_admin(user) or organisation_ids(user)):
+    if not is_city_staff(user):
         raise PermissionDenied(_("Only staff of an organisation can manage alert rules."))
 
 

@@ -6,11 +6,7 @@ users the login. Payloads are shown as text, escaped by the templates like any o
 value: a dead letter is whatever someone published, markup included.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from smartcity.core.decorators import platform_admin_required
 from smartcity.sensors.mqtt import dead_letters
 from smartcity.sensors.mqtt.forms import DeadLetterFilterForm, DeadLetterPurgeForm
 from smartcity.sensors.mqtt.ingest import DEAD_LETTER_DAYS, MAX_DEAD_PAYLOAD
@@ -25,17 +22,6 @@ from smartcity.sensors.mqtt.ingest import DEAD_LETTER_DAYS, MAX_DEAD_PAYLOAD
 PER_PAGE = 50
 # Characters of a payload shown in the list; the letter's own page shows all of it.
 PREVIEW_CHARS = 200
-
-
-def platform_admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not dead_letters.may_manage(request.user):
-            raise PermissionDenied(_("Only platform administrators may see MQTT dead letters."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _list_page(request, purge_form, status=200):

@@ -119,9 +119,9 @@ class Effects:
         self.extents: dict[tuple[type, int], list] = {}
         self.recompute: set[tuple[type, int]] = set()
         self._features: dict[int, m.FeatureOfInterest] = {}
-        # Features derived from Locations, looked up ahead by ``known_locations``.
-        self._derived: dict[int, m.FeatureOfInterest] = {}
-        self._looked_up: set[int] = set()
+        # Features derived from Locations (None: none yet), looked up ahead by
+        # ``known_locations``.
+        self._derived: dict[int, m.FeatureOfInterest | None] = {}
         # Entities this write created, and those it updated with their STA document before.
         self.created: list = []
         self.updated: list[tuple[object, dict]] = []
@@ -158,10 +158,10 @@ class Effects:
         """Look up the features derived from these Locations at once, ahead of
         :meth:`default_feature` (one query instead of one per Location)."""
         pks = {location.pk for location in locations} - self._features.keys()
+        self._derived.update(dict.fromkeys(pks))
         derived = m.FeatureOfInterest.objects.filter(source_location__in=sorted(pks))
         for feature in derived.order_by("pk"):  # the newest per Location wins
             self._derived[feature.source_location_id] = feature
-        self._looked_up.update(pks)
 
     def default_feature(self, stream, path: str) -> m.FeatureOfInterest:
         """The FeatureOfInterest derived from the stream's Thing's current Location.
@@ -187,8 +187,8 @@ class Effects:
         feature = self._features.get(location.pk)
         if feature is not None:
             return feature
-        if location.pk in self._looked_up:
-            feature = self._derived.get(location.pk)
+        if location.pk in self._derived:
+            feature = self._derived[location.pk]
         else:
             feature = (
                 m.FeatureOfInterest.objects.filter(source_location=location).order_by("-pk").first()

@@ -1,7 +1,7 @@
 """Answering GET: the service root, collections, entities, references and properties.
 
 The query options are parsed by ``smartcity.sensors.odata`` and checked against what the
-resource allows; the reading itself is ``sta/query.py`` and ``sta/serialize.py``. What is
+resource allows; the reading itself is ``sta/reading.py`` and ``sta/serialize.py``. What is
 read is what ``visible`` shows the user (``sta/lookup.py``).
 """
 
@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 
 from smartcity.sensors.mqtt import broker
 from smartcity.sensors.odata import DEFAULT_LIMITS, parse_query_options
-from smartcity.sensors.sta import batch, query
+from smartcity.sensors.sta import batch, reading
 from smartcity.sensors.sta.calls import Call, Problem, Result
 from smartcity.sensors.sta.entities import BY_MODEL, ENTITY_SETS
 from smartcity.sensors.sta.lookup import resolve
 from smartcity.sensors.sta.paths import Kind, ResourcePath
-from smartcity.sensors.sta.query import read_collection, read_entity
+from smartcity.sensors.sta.reading import read_collection, read_entity
 from smartcity.sensors.sta.serialize import entity_json, self_link
 
 _SPEC = "http://www.opengis.net/spec/iot_sensing/1.1/req/"
@@ -46,7 +46,7 @@ REF_OPTIONS = frozenset({"$filter", "$orderby", "$top", "$skip", "$count"})
 
 
 def service_limits() -> dict:
-    default_top, max_top = query._top_limits()
+    default_top, max_top = reading.top_limits()
     return {
         "defaultTop": default_top,
         "maxTop": max_top,

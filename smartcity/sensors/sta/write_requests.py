@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from smartcity.core.audit.models import AuditEntry
-from smartcity.core.audit.registry import is_staff_actor, record, snapshot
+from smartcity.core.audit.registry import record, snapshot
+from smartcity.core.permissions import is_city_staff
 from smartcity.sensors import models as m
 from smartcity.sensors.sta import batch, write
 from smartcity.sensors.sta.authority import (
@@ -257,7 +258,7 @@ def _audit(caller: Caller, action: str, entity, before, after) -> None:
             after,
             actor_label=f"sensor token “{token.name[:120]}” ({token.prefix}…)",
         )
-    elif is_staff_actor(user):
+    elif is_city_staff(user):
         record(action, entity, before, after, actor=user)
 
 

@@ -8,7 +8,7 @@ from smartcity.sensors import models as m
 from smartcity.sensors.odata import parse_query_options
 from smartcity.sensors.sta import write
 from smartcity.sensors.sta.entities import ENTITY_SETS
-from smartcity.sensors.sta.query import read_collection, read_entity
+from smartcity.sensors.sta.reading import read_collection, read_entity
 
 BASE = "http://testserver/sta/v1.1"
 ALTMARKT = {"type": "Point", "coordinates": [13.7373, 51.0504]}
@@ -17,7 +17,6 @@ KLINIKUM = {"type": "Point", "coordinates": [13.7800, 51.0560]}
 CELSIUS = {"name": "degree Celsius", "symbol": "°C", "definition": "ucum:Cel"}
 KWH = {"name": "kilowatt hour", "symbol": "kW.h", "definition": "ucum:kW.h"}
 STATE = {"name": "state", "symbol": None, "definition": None}
-MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 
 
 def options(query: str = ""):
@@ -71,7 +70,7 @@ def datastream(name, thing, *, unit=CELSIUS, sensor="DS18B20", prop="Air tempera
         {
             "name": name,
             "description": f"{name} values",
-            "observationType": MEASUREMENT,
+            "observationType": m.OM_MEASUREMENT,
             "unitOfMeasurement": unit,
             "Thing": {"@iot.id": thing.pk},
             "Sensor": {"@iot.id": sensor_.pk}
@@ -99,6 +98,34 @@ def observe(stream, result, time, **extra):
         "Observations",
         {"phenomenonTime": time, "result": result, "Datastream": {"@iot.id": stream.pk}, **extra},
     )
+
+
+def wind(name, thing, time):
+    """A MultiDatastream of wind speed and direction on ``thing`` with one observation
+    (3.5 m/s from 270 degrees) at ``time``."""
+    multi = write.create(
+        "MultiDatastreams",
+        {
+            "name": name,
+            "description": "Speed and direction",
+            "multiObservationDataTypes": [m.OM_MEASUREMENT, m.OM_MEASUREMENT],
+            "unitOfMeasurements": [
+                {"name": "metre per second", "symbol": "m/s", "definition": "ucum:m/s"},
+                {"name": "degree", "symbol": "deg", "definition": "ucum:deg"},
+            ],
+            "Thing": {"@iot.id": thing.pk},
+            "Sensor": {"@iot.id": m.Sensor.objects.get(name="DS18B20").pk},
+            "ObservedProperties": [
+                {"name": "Wind speed", "description": "speed", "definition": "ucum:speed"},
+                {"name": "Wind direction", "description": "from", "definition": "ucum:dir"},
+            ],
+        },
+    )
+    write.create(
+        "Observations",
+        {"phenomenonTime": time, "result": [3.5, 270], "MultiDatastream": {"@iot.id": multi.pk}},
+    )
+    return multi
 
 
 def network(department):

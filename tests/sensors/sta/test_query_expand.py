@@ -6,7 +6,7 @@ from smartcity.sensors import models as m
 from smartcity.sensors.odata import QueryError
 from smartcity.sensors.sta import write
 from smartcity.sensors.sta.entities import ENTITY_SETS
-from smartcity.sensors.sta.query import read_collection
+from smartcity.sensors.sta.reading import read_collection
 from tests.sensors.sta.read_helpers import (
     BASE,
     datastream,
@@ -17,6 +17,7 @@ from tests.sensors.sta.read_helpers import (
     network,
     observe,
     options,
+    wind,
 )
 
 pytestmark = pytest.mark.django_db
@@ -151,32 +152,7 @@ def test_many_to_many_expansions(net):
 
 
 def test_multidatastream_expansion(net):
-    multi = write.create(
-        "MultiDatastreams",
-        {
-            "name": "Wind Altmarkt",
-            "description": "Speed and direction",
-            "multiObservationDataTypes": [m.OM_MEASUREMENT, m.OM_MEASUREMENT],
-            "unitOfMeasurements": [
-                {"name": "metre per second", "symbol": "m/s", "definition": "ucum:m/s"},
-                {"name": "degree", "symbol": "deg", "definition": "ucum:deg"},
-            ],
-            "Thing": {"@iot.id": net["altmarkt"].pk},
-            "Sensor": {"@iot.id": m.Sensor.objects.get(name="DS18B20").pk},
-            "ObservedProperties": [
-                {"name": "Wind speed", "description": "speed", "definition": "ucum:speed"},
-                {"name": "Wind direction", "description": "from", "definition": "ucum:dir"},
-            ],
-        },
-    )
-    write.create(
-        "Observations",
-        {
-            "phenomenonTime": "2024-05-01T10:00:00Z",
-            "result": [3.5, 270],
-            "MultiDatastream": {"@iot.id": multi.pk},
-        },
-    )
+    wind("Wind Altmarkt", net["altmarkt"], "2024-05-01T10:00:00Z")
     body = get(
         "MultiDatastreams",
         "$select=name&$expand=ObservedProperties($select=name),Observations($select=result)",

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from smartcity.sensors.sta.entities import ENTITY_SETS
-from smartcity.sensors.sta.query import read_collection
+from smartcity.sensors.sta.reading import read_collection
 from tests.sensors.sta.read_helpers import BASE, follow, get, names, network, options
 
 pytestmark = pytest.mark.django_db

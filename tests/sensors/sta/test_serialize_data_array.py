@@ -4,10 +4,9 @@ import pytest
 
 from smartcity.sensors import models as m
 from smartcity.sensors.odata import QueryError
-from smartcity.sensors.sta import write
 from smartcity.sensors.sta.entities import ENTITY_SETS
-from smartcity.sensors.sta.query import read_collection
-from tests.sensors.sta.read_helpers import BASE, follow, get, get_one, network, options
+from smartcity.sensors.sta.reading import read_collection
+from tests.sensors.sta.read_helpers import BASE, follow, get, get_one, network, options, wind
 
 pytestmark = pytest.mark.django_db
 
@@ -67,32 +66,7 @@ def test_grouped_per_stream_with_default_components(net):
 
 
 def test_feature_of_interest_component_and_multidatastreams(net):
-    multi = write.create(
-        "MultiDatastreams",
-        {
-            "name": "Wind",
-            "description": "Speed and direction",
-            "multiObservationDataTypes": [m.OM_MEASUREMENT, m.OM_MEASUREMENT],
-            "unitOfMeasurements": [
-                {"name": "metre per second", "symbol": "m/s", "definition": "ucum:m/s"},
-                {"name": "degree", "symbol": "deg", "definition": "ucum:deg"},
-            ],
-            "Thing": {"@iot.id": net["zwinger"].pk},
-            "Sensor": {"@iot.id": m.Sensor.objects.get(name="DS18B20").pk},
-            "ObservedProperties": [
-                {"name": "Wind speed", "description": "speed", "definition": "ucum:speed"},
-                {"name": "Wind direction", "description": "from", "definition": "ucum:dir"},
-            ],
-        },
-    )
-    write.create(
-        "Observations",
-        {
-            "phenomenonTime": "2024-05-03T10:00:00Z",
-            "result": [3.5, 270],
-            "MultiDatastream": {"@iot.id": multi.pk},
-        },
-    )
+    multi = wind("Wind", net["zwinger"], "2024-05-03T10:00:00Z")
     body = get(
         "Observations",
         "$resultFormat=dataArray&$select=result,FeatureOfInterest/id"
